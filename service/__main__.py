@@ -1,0 +1,96 @@
+"""The command line: `python -m service` (serve + scheduler), `... etl [--source NAME ...]`, `... migrate`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from service import db, logs
+from service.settings import KNOWN_SOURCES, Settings, SettingsError
+
+log = logging.getLogger("service")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format,
+                   secrets=(settings.admin_token, settings.coinpaprika_api_key, settings.coingecko_api_key))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "etl":
+        return asyncio.run(_etl_once(settings, tuple(args.source or ()) or None))
+    return _serve(settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the API and run the ETL scheduler (the default)")
+    commands.add_parser("migrate", help="apply pending migrations and exit")
+    etl = commands.add_parser("etl", help="run the ETL once and exit: 0 when every source succeeded")
+    etl.add_argument("--source", action="append", choices=KNOWN_SOURCES, metavar="NAME",
+                     help=f"a source to run ({', '.join(KNOWN_SOURCES)}); repeatable; default: ETL_SOURCES")
+    return parser
+
+
+def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from service.app import create_app
+
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
+                shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True)
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    async with db.database_url(settings) as dsn:
+        applied = await db.migrate(dsn)
+    print(f"applied {len(applied)} migration(s)", file=sys.stderr)
+    return 0
+
+
+async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
+    from service.etl.scheduler import Scheduler
+    from service.etl.wiring import enabled_sources
+
+    async with db.database_url(settings) as dsn:
+        await db.migrate(dsn)
+        pool = await db.create_pool(dsn, settings)
+        try:
+            async with enabled_sources(settings, only) as sources:
+                scheduler = Scheduler(pool, sources, interval=settings.etl_interval_seconds, on_startup=True)
+                run = asyncio.ensure_future(scheduler.run_all(trigger="cli"))
+                _stop_on_signals(scheduler, run, settings.shutdown_timeout_seconds)
+                outcomes = await run
+        finally:
+            await pool.close()
+    for outcome in outcomes:
+        counts = outcome.counts
+        detail = outcome.error if outcome.error else (
+            f"read={counts.read} inserted={counts.inserted} updated={counts.updated} "
+            f"unchanged={counts.unchanged} rejected={counts.rejected}")
+        print(f"{outcome.source}: {outcome.status} (run {outcome.run_id}): {detail}", file=sys.stderr)
+    return 0 if outcomes and all(o.status == "success" for o in outcomes) else 1
+
+
+def _stop_on_signals(scheduler, run: asyncio.Future, grace: float) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        log.info("stop requested; finishing the current batch")
+        asyncio.ensure_future(scheduler.stop(grace=max(1.0, grace - 4)))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

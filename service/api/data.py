@@ -1,0 +1,117 @@
+"""GET /data: the latest state per asset and source, filtered, sorted, paged by cursor or page number."""
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from aiohttp import web
+from aiohttp_apispec import docs, querystring_schema, response_schema
+
+from service.api import cursors
+from service.api.schemas import DataQuery, Error, PageEnvelope
+from service.api.snapshots import Snapshot, order_key
+from service.keys import SNAPSHOTS
+from service.logs import request_id_var
+from service.middlewares import elapsed_ms
+from service.responses import json_response
+
+routes = web.RouteTableDef()
+
+
+@docs(tags=["data"], summary="Latest normalized record per asset and source",
+      description="Cursor mode (default): follow `next_cursor` until it is null; every record comes exactly "
+                  "once, even while an ETL run writes (a cursor reads the snapshot its first page read). "
+                  "Page mode: pass `page` (1-based) to get `page` and `total_records`.",
+      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error}})
+@querystring_schema(DataQuery)
+@response_schema(PageEnvelope, 200)
+@routes.get("/data")
+async def get_data(request: web.Request) -> web.StreamResponse:
+    query = request["querystring"]
+    column, descending = _sort(query["sort"])
+    snapshots = request.app[SNAPSHOTS]
+    snapshot = None
+    after_key = None
+    if "cursor" in query:
+        state = cursors.decode(query["cursor"], {"v": str, "s": str, "r": list})
+        if state["s"] != query["sort"]:
+            raise cursors.invalid()
+        snapshot = snapshots.pinned(state["v"])
+        after_key = _cursor_key(state["r"], column, descending)
+    if snapshot is None:
+        snapshot = await snapshots.current()
+    etag = _etag(snapshot, request.query_string)
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=_cache_headers(etag))
+    rows, keys = _select(snapshot, query, column, descending)
+    limit = query["limit"]
+    body = {"request_id": request_id_var.get(), "api_latency_ms": 0.0}
+    if "page" in query:
+        start = (query["page"] - 1) * limit
+        body.update(page=query["page"], total_records=len(rows))
+    else:
+        start = 0 if after_key is None else Snapshot.after(keys, after_key)
+    chunk = rows[start:start + limit]
+    more = start + limit < len(rows)
+    next_cursor = None
+    if more and chunk:
+        last = chunk[-1]
+        next_cursor = cursors.encode({"v": snapshot.version, "s": query["sort"],
+                                      "r": [_plain(last[column]), last["source"], last["coin_id"]]})
+    body.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
+    body["api_latency_ms"] = elapsed_ms(request)
+    return json_response(body, headers=_cache_headers(etag))
+
+
+def _sort(sort: str) -> tuple[str, bool]:
+    return sort.lstrip("-"), sort.startswith("-")
+
+
+def _select(snapshot: Snapshot, query: dict, column: str, descending: bool) -> tuple[list[dict], list[tuple]]:
+    rows, keys = snapshot.ordered(column, descending)
+    source, symbol = query.get("source"), query.get("symbol")
+    low, high = query.get("min_price"), query.get("max_price")
+    if source is None and symbol is None and low is None and high is None:
+        return rows, keys
+    symbol = symbol.strip().upper() if symbol else None
+    low = Decimal(low) if low is not None else None
+    high = Decimal(high) if high is not None else None
+    picked = [
+        (row, key) for row, key in zip(rows, keys)
+        if (source is None or row["source"] == source)
+        and (symbol is None or row["symbol"] == symbol)
+        and (low is None or row["price_usd"] >= low)
+        and (high is None or row["price_usd"] <= high)
+    ]
+    return [row for row, _ in picked], [key for _, key in picked]
+
+
+def _cursor_key(values: list, column: str, descending: bool) -> tuple:
+    if len(values) != 3 or not all(isinstance(v, str) for v in values[1:]):
+        raise cursors.invalid()
+    value = values[0]
+    try:
+        if value is not None and column not in ("symbol", "rank"):
+            value = Decimal(value)
+        elif column == "rank" and value is not None and not isinstance(value, int):
+            raise cursors.invalid()
+        elif column == "symbol" and value is not None and not isinstance(value, str):
+            raise cursors.invalid()
+    except (InvalidOperation, TypeError):
+        raise cursors.invalid() from None
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise cursors.invalid()
+    return order_key({column: value, "source": values[1], "coin_id": values[2]}, column, descending)
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _etag(snapshot: Snapshot, query_string: str) -> str:
+    digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
+    return f'W/"{snapshot.version}-{digest}"'
+
+
+def _cache_headers(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "no-cache"}

@@ -1,0 +1,89 @@
+"""GET /health: does the database answer, and how did each source's last run go."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+
+from aiohttp import web
+from aiohttp_apispec import docs, response_schema
+from marshmallow import Schema, fields
+
+from service.keys import POOL, SETTINGS
+from service.responses import json_response
+from service.sql import SQL
+
+routes = web.RouteTableDef()
+
+
+class SourceHealth(Schema):
+    source = fields.String()
+    last_run = fields.Dict()
+    last_success_at = fields.DateTime(allow_none=True)
+    data_age_seconds = fields.Float(allow_none=True)
+    stale = fields.Boolean()
+
+
+class Health(Schema):
+    status = fields.String(metadata={"example": "healthy", "enum": ["healthy", "degraded", "unhealthy"]})
+    database = fields.String(metadata={"example": "connected"})
+    database_latency_ms = fields.Float(allow_none=True)
+    sources = fields.List(fields.Nested(SourceHealth))
+    problems = fields.List(fields.String())
+    checked_at = fields.DateTime()
+
+
+@docs(tags=["operations"], summary="Liveness of the database and the ETL",
+      description="200 `healthy`, or 200 `degraded` while a source's latest run failed or its data is stale; "
+                  "503 `unhealthy` when the database does not answer.")
+@response_schema(Health, 200)
+@routes.get("/health")
+async def get_health(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    pool = request.app[POOL]
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(settings.db_timeout_seconds):
+            async with pool.acquire() as connection:
+                await connection.fetchval(SQL.select_one)
+                latency = round((time.perf_counter() - started) * 1000, 3)
+                rows = await connection.fetch(SQL.select_source_health)
+    except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
+        return json_response({
+            "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
+            "problems": [f"database: {type(exc).__name__}"], "sources": [], "checked_at": now,
+        }, status=503)
+    sources, problems = _sources(rows, settings, now)
+    return json_response({
+        "status": "degraded" if problems else "healthy", "database": "connected",
+        "database_latency_ms": latency, "sources": sources, "problems": problems, "checked_at": now,
+    })
+
+
+_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "error", "rows_read", "rows_inserted", "rows_rejected")
+
+
+def _sources(rows, settings, now) -> tuple[list[dict], list[str]]:
+    by_source = {row["source"]: row for row in rows}
+    sources, problems = [], []
+    for name in settings.etl_sources:
+        row = by_source.get(name)
+        if row is None:
+            sources.append({"source": name, "last_run": None, "last_success_at": None,
+                            "data_age_seconds": None, "stale": True})
+            continue
+        last_success = row["last_success_at"]
+        age = (now - last_success).total_seconds() if last_success else None
+        stale = age is None or age > settings.stale_after_seconds
+        if row["status"] == "failed":
+            problems.append(f"{name}: last run failed: {row['error']}")
+        elif stale and row["status"] != "running":
+            problems.append(f"{name}: no successful run in the last {int(settings.stale_after_seconds)} s")
+        sources.append({
+            "source": name,
+            "last_run": {k: row[k] for k in _RUN_FIELDS},
+            "last_success_at": last_success, "data_age_seconds": round(age, 3) if age is not None else None,
+            "newest_observation": row["newest_observation"], "stale": stale,
+        })
+    return sources, problems

@@ -1,0 +1,95 @@
+"""Assembles the aiohttp application: middlewares, routes and every resource's lifecycle."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiohttp_apispec import setup_aiohttp_apispec, validation_middleware
+
+from service import SERVICE_NAME, __version__, db, metrics
+from service.api import ROUTES
+from service.api.snapshots import Snapshots
+from service.errors import error_middleware, validation_error
+from service.etl.scheduler import Scheduler
+from service.etl.wiring import enabled_sources
+from service.keys import POOL, RATE_LIMITER, SCHEDULER, SETTINGS, SNAPSHOTS
+from service.listener import listen_forever
+from service.middlewares import rate_limit, request_context
+from service.ratelimit import ClientRateLimiter
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+DSN = web.AppKey("dsn", str)
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[request_context, error_middleware, rate_limit, validation_middleware],
+        client_max_size=MAX_BODY_BYTES,
+        handler_args={"max_line_size": 8190, "max_field_size": 8190},
+    )
+    app[SETTINGS] = settings
+    app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
+    for table in ROUTES:
+        app.router.add_routes(table)
+    setup_aiohttp_apispec(
+        app, title=SERVICE_NAME, version=__version__, url="/api/docs/swagger.json", swagger_path="/docs",
+        static_path="/static/swagger", error_callback=validation_error, in_place=True,
+        info={"description": "Crypto market data (CoinPaprika, CoinGecko, CSV) kept fresh in PostgreSQL."},
+    )
+    app.cleanup_ctx.extend([database, change_listener, scheduler])
+    return app
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with db.database_url(settings) as dsn:
+        await db.migrate(dsn)
+        pool = await db.create_pool(dsn, settings)
+        app[DSN] = dsn
+        app[POOL] = pool
+        app[SNAPSHOTS] = Snapshots(pool)
+        try:
+            yield
+        finally:
+            await asyncio.wait_for(pool.close(), timeout=5)
+
+
+async def change_listener(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(listen_forever(app[DSN], app[SNAPSHOTS].invalidate))
+    try:
+        yield
+    finally:
+        await _cancel(task)
+
+
+async def scheduler(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with enabled_sources(settings) as sources:
+        runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
+                           on_startup=settings.etl_on_startup)
+        app[SCHEDULER] = runner
+        task = asyncio.create_task(runner.loop())
+        pool_gauge = asyncio.create_task(_watch_pool(app))
+        try:
+            yield
+        finally:
+            await runner.stop(grace=max(1.0, settings.shutdown_timeout_seconds - 4))
+            await _cancel(task)
+            await _cancel(pool_gauge)
+
+
+async def _watch_pool(app: web.Application) -> None:
+    while True:
+        metrics.observe_pool(app[POOL])
+        await asyncio.sleep(5)
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task

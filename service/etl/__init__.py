@@ -1,0 +1,1 @@
+"""The ETL: sources, normalization, the pipeline that stores one source's run, and the scheduler."""

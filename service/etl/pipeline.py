@@ -1,0 +1,181 @@
+"""One source's run: lock, open the run row, store each batch with its checkpoint in one transaction, close."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from service import metrics
+from service.etl.records import (QUOTE_COLUMNS, RAW_API_COLUMNS, RAW_CSV_COLUMNS, REJECT_COLUMNS, Batch,
+                                 RunCounts)
+from service.etl.sources import Source
+from service.jsonutil import dumps
+from service.logs import run_id_var, source_var
+from service.sql import SQL
+
+log = logging.getLogger(__name__)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+_FINISH_TIMEOUT = 3.0
+
+
+@dataclass
+class RunOutcome:
+    source: str
+    status: str  # success | failed | skipped
+    run_id: int | None = None
+    error: str | None = None
+    counts: RunCounts = field(default_factory=RunCounts)
+
+
+class StopRequested(Exception):
+    """The process is shutting down; the run stops between batches, its checkpoint kept."""
+
+
+async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "schedule",
+                     should_stop: Callable[[], bool] = lambda: False,
+                     on_started: Callable[[int | None], None] = lambda run_id: None) -> RunOutcome:
+    source_var.set(source.name)
+    try:
+        connection = await pool.acquire()
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        on_started(None)
+        log.error("ETL run could not reach the database", extra={"error": str(exc)})
+        return RunOutcome(source.name, "failed", error=f"database unavailable: {exc}")
+    try:
+        if not await connection.fetchval(SQL.try_lock_source, source.name):
+            on_started(None)
+            log.info("source is being run by another process; skipped")
+            return RunOutcome(source.name, "skipped", error="another process is running this source")
+        try:
+            return await _locked_run(connection, source, trigger, should_stop, on_started)
+        finally:
+            await _quietly(connection.fetchval(SQL.unlock_source, source.name))
+    finally:
+        await _quietly(pool.release(connection))
+
+
+async def _locked_run(connection, source, trigger, should_stop, on_started) -> RunOutcome:
+    abandoned = await connection.fetch(SQL.close_abandoned_runs, source.name)
+    if abandoned:
+        log.warning("closed runs left behind by a dead process", extra={"runs": [r["id"] for r in abandoned]})
+    run_id = await connection.fetchval(SQL.insert_run, source.name, trigger, WORKER)
+    run_id_var.set(run_id)
+    on_started(run_id)
+    outcome = RunOutcome(source.name, "running", run_id)
+    drift: dict[str, Any] = {}
+    started = time.monotonic()
+    log.info("ETL run started", extra={"trigger": trigger})
+    try:
+        await _prepare(connection)
+        checkpoint_rows = await connection.fetch(SQL.select_checkpoints, source.name)
+        checkpoints = {r["stream"]: r["position"] for r in checkpoint_rows}
+        known_rows = await connection.fetch(SQL.select_latest_observed, source.name)
+        known = {r["coin_id"]: r["observed_at"] for r in known_rows}
+        async for batch in source.batches(checkpoints, known):
+            await _store(connection, run_id, source.name, batch, outcome.counts)
+            _merge_drift(drift, batch.drift)
+            await connection.execute(SQL.update_run_progress, run_id, *outcome.counts.as_args(), _json(drift))
+            if should_stop():
+                raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
+        outcome.status = "success"
+    except asyncio.CancelledError:
+        outcome.status, outcome.error = "failed", "cancelled by shutdown; resumes from its checkpoint"
+        await _finish(connection, outcome, drift)
+        raise
+    except Exception as exc:  # one source's failure is recorded, never spread to the others
+        outcome.status, outcome.error = "failed", _describe(exc)
+        _merge_drift(drift, getattr(exc, "drift", None) or {})
+    await _finish(connection, outcome, drift)
+    metrics.observe_run(source.name, outcome.status, time.monotonic() - started, outcome.counts)
+    return outcome
+
+
+async def _prepare(connection) -> None:
+    for statement in (SQL.create_stage_quotes, SQL.create_stage_raw_api, SQL.create_stage_raw_csv):
+        await connection.execute(statement)
+
+
+async def _store(connection, run_id: int, source: str, batch: Batch, counts: RunCounts) -> None:
+    """Raw records, assets, history, latest state, rejects and the checkpoint: all or nothing."""
+    async with connection.transaction():
+        if batch.raw_api:
+            await connection.copy_records_to_table("stage_raw_api", records=batch.raw_api,
+                                                   columns=RAW_API_COLUMNS)
+            await connection.fetchval(SQL.insert_raw_api_records, run_id)
+        if batch.raw_csv:
+            await connection.copy_records_to_table("stage_raw_csv", records=batch.raw_csv,
+                                                   columns=RAW_CSV_COLUMNS)
+            await connection.fetchval(SQL.insert_raw_csv_rows, run_id)
+        inserted = updated = 0
+        if batch.quotes:
+            await connection.copy_records_to_table("stage_quotes", records=batch.quotes, columns=QUOTE_COLUMNS)
+            await connection.execute(SQL.insert_assets)
+            await connection.execute(SQL.insert_asset_sources)
+            inserted = await connection.fetchval(SQL.insert_quotes_history, run_id)
+            latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
+            updated = latest["inserted"] + latest["updated"]
+        if batch.rejects:
+            await connection.copy_records_to_table(
+                "etl_rejects", columns=REJECT_COLUMNS,
+                records=[(run_id, source, r.record_ref, r.raw, r.reason) for r in batch.rejects])
+        await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
+        if inserted or updated:
+            await connection.execute(SQL.notify_quotes_changed, source)
+    counts.read += batch.rows_read
+    counts.inserted += inserted
+    counts.updated += updated
+    counts.unchanged += len(batch.quotes) - inserted + batch.rows_skipped
+    counts.rejected += len(batch.rejects)
+    counts.pages += batch.pages
+    counts.bytes += batch.bytes
+    metrics.observe_batch(source, inserted, updated, len(batch.rejects))
+
+
+async def _finish(connection, outcome: RunOutcome, drift: dict) -> None:
+    """Closes the run row; if the database is gone the row stays 'running' and the next run closes it."""
+    try:
+        await asyncio.wait_for(asyncio.shield(connection.execute(
+            SQL.finish_run, outcome.run_id, outcome.status, outcome.error, *outcome.counts.as_args(),
+            _json(drift))), _FINISH_TIMEOUT)
+    except (asyncio.CancelledError, Exception) as exc:  # noqa: B014 - recording is best effort here
+        log.error("could not record the end of the run", extra={"error": str(exc)})
+    level = logging.INFO if outcome.status == "success" else logging.ERROR
+    log.log(level, "ETL run finished", extra={
+        "status": outcome.status, "error": outcome.error, "rows_read": outcome.counts.read,
+        "rows_inserted": outcome.counts.inserted, "rows_rejected": outcome.counts.rejected})
+
+
+def _merge_drift(total: dict, found: dict) -> None:
+    for key, value in found.items():
+        if isinstance(value, dict):
+            total.setdefault(key, {}).update(value)
+        elif isinstance(value, list):
+            merged = total.setdefault(key, [])
+            merged.extend(v for v in value if v not in merged)
+        else:
+            total[key] = value
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
+        return f"database error: {exc.__class__.__name__}: {text}"
+    return text
+
+
+def _json(value: Any) -> str:
+    return dumps(value).decode()
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await asyncio.wait_for(awaitable, _FINISH_TIMEOUT)
+    except Exception as exc:
+        log.debug("cleanup step failed", extra={"error": str(exc)})

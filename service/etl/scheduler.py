@@ -1,0 +1,96 @@
+"""When runs happen: once at start-up, then every interval from the previous start; never two at once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import asyncpg
+
+from service.etl.pipeline import RunOutcome, run_source
+from service.etl.sources import Source
+
+log = logging.getLogger(__name__)
+
+
+class RunInProgress(Exception):
+    """A run of the sources is already going on in this process."""
+
+
+class Scheduler:
+    def __init__(self, pool: asyncpg.Pool, sources: list[Source], *, interval: float, on_startup: bool):
+        self.pool = pool
+        self.sources = sources
+        self.interval = interval
+        self.on_startup = on_startup
+        self._current: asyncio.Future | None = None
+        self._stopping = False
+
+    @property
+    def running(self) -> bool:
+        return self._current is not None and not self._current.done()
+
+    async def run_all(self, trigger: str = "schedule",
+                      on_started: Callable[[str, int | None], None] = lambda s, r: None) -> list[RunOutcome]:
+        """Every source concurrently; one's failure never stops the others."""
+        if self.running:
+            raise RunInProgress()
+        self._current = asyncio.ensure_future(asyncio.gather(*(
+            run_source(self.pool, source, trigger=trigger, should_stop=lambda: self._stopping,
+                       on_started=lambda run_id, name=source.name: on_started(name, run_id))
+            for source in self.sources)))
+        try:
+            return list(await self._current)
+        finally:
+            self._current = None
+
+    async def trigger(self, wait_seconds: float = 5.0) -> list[dict]:
+        """Starts a run now in the background; answers once every source has opened its run (or skipped)."""
+        if self.running:
+            raise RunInProgress()
+        loop = asyncio.get_running_loop()
+        started = {source.name: loop.create_future() for source in self.sources}
+
+        def note(name: str, run_id: int | None) -> None:
+            if not started[name].done():
+                started[name].set_result(run_id)
+
+        task = asyncio.create_task(self.run_all("api", note))
+        task.add_done_callback(_log_failure)
+        await asyncio.sleep(0)  # let run_all claim the slot before the next trigger looks
+        done, _ = await asyncio.wait(started.values(), timeout=wait_seconds)
+        return [{"source": name, "run_id": fut.result() if fut in done else None} for name, fut in started.items()]
+
+    async def loop(self) -> None:
+        next_start = time.monotonic() + (0 if self.on_startup else self.interval)
+        while True:
+            await asyncio.sleep(max(0.0, next_start - time.monotonic()))
+            next_start = time.monotonic() + self.interval
+            try:
+                outcomes = await self.run_all()
+            except RunInProgress:
+                log.info("scheduled run skipped: a run triggered by the API is still going")
+                continue
+            except Exception:  # the loop must outlive any one run
+                log.exception("scheduled ETL run crashed")
+                continue
+            for outcome in outcomes:
+                log.info("scheduled run done", extra={
+                    "etl_source": outcome.source, "status": outcome.status, "error": outcome.error})
+
+    async def stop(self, grace: float) -> None:
+        """Asks the run in progress to stop at its next batch boundary, then cancels it after `grace`."""
+        self._stopping = True
+        task = self._current
+        if task is None or task.done():
+            return
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task}, timeout=2)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("triggered ETL run crashed", exc_info=task.exception())

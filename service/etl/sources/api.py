@@ -1,0 +1,64 @@
+"""What the two API sources share: drift check, normalizing items, skipping coins that did not change."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from service.etl import drift
+from service.etl.normalize import Invalid
+from service.etl.records import QUOTE_COLUMNS, Batch, Reject, SourceError
+from service.jsonutil import dumps
+
+log = logging.getLogger(__name__)
+_OBSERVED_AT = QUOTE_COLUMNS.index("observed_at")
+_COIN_ID = QUOTE_COLUMNS.index("coin_id")
+
+
+class DriftError(SourceError):
+    def __init__(self, message: str, drift_found: dict):
+        super().__init__(message)
+        self.drift = drift_found
+
+
+def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
+                normalize: Callable[[Mapping], tuple], known: Mapping[str, datetime],
+                stream: str, position: dict, nbytes: int, what: str) -> Batch:
+    """One payload (a JSON array of coins) as a batch; raises SourceError when the payload is unusable."""
+    if not isinstance(items, list):
+        raise SourceError(f"{source} sent a JSON {type(items).__name__} instead of an array of {what}")
+    objects = [item for item in items if isinstance(item, dict)]
+    report = drift.check(objects, expectation)
+    found = report.as_dict()
+    if report.breaking:
+        raise DriftError(f"{source} payload broke its schema: {report.describe()}; nothing loaded", found)
+    if found:
+        log.warning("schema drift", extra={"drift": found})
+    batch = Batch(stream=stream, position=position, rows_read=len(items), pages=1, bytes=nbytes,
+                  drift=found)
+    fetched_at = datetime.now(timezone.utc)
+    for index, item in enumerate(items):
+        payload = dumps(item, sort_keys=True).decode()
+        if not isinstance(item, dict):
+            batch.rejects.append(Reject(f"{stream}[{index}]", payload[:10_000], "item is not a JSON object"))
+            continue
+        try:
+            quote = normalize(item)
+        except Invalid as exc:
+            batch.rejects.append(Reject(_ref(item, stream, index), payload[:10_000], str(exc)))
+            continue
+        newest = known.get(quote[_COIN_ID])
+        if newest is not None and quote[_OBSERVED_AT] <= newest:
+            batch.rows_skipped += 1
+            continue
+        digest = hashlib.blake2b(payload.encode(), digest_size=16).digest()
+        batch.raw_api.append((source, fetched_at, quote[_COIN_ID], digest, payload))
+        batch.quotes.append(quote)
+    return batch
+
+
+def _ref(item: Mapping, stream: str, index: int) -> str:
+    coin = item.get("id")
+    return f"{stream}[{index}] id={coin}" if isinstance(coin, str) else f"{stream}[{index}]"

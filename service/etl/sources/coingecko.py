@@ -1,0 +1,69 @@
+"""CoinGecko: GET /coins/markets?vs_currency=usd, page by page until an empty page or the page cap."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from service.etl import normalize as n
+from service.etl.drift import Expectation
+from service.etl.records import Batch
+from service.etl.sources.api import items_batch
+from service.etl.upstream import Upstream
+
+NAME = "coingecko"
+STREAM = "markets"
+EXPECTED = Expectation(
+    required=frozenset({"id", "symbol", "name", "current_price", "last_updated"}),
+    known=frozenset({
+        "id", "symbol", "name", "image", "current_price", "market_cap", "market_cap_rank",
+        "fully_diluted_valuation", "total_volume", "high_24h", "low_24h", "price_change_24h",
+        "price_change_percentage_24h", "market_cap_change_24h", "market_cap_change_percentage_24h",
+        "circulating_supply", "total_supply", "max_supply", "ath", "ath_change_percentage", "ath_date",
+        "atl", "atl_change_percentage", "atl_date", "roi", "roi.times", "roi.currency", "roi.percentage",
+        "last_updated",
+    }),
+)
+
+
+def normalize_market(item: Mapping) -> tuple:
+    coin = n.coin_id(item.get("id"))
+    symbol = n.symbol(item.get("symbol"))
+    name = n.name(item.get("name"), symbol)
+    return (
+        NAME, coin, n.timestamp(item.get("last_updated")), n.match_key(symbol, name), symbol, name,
+        n.rank(item.get("market_cap_rank"), "market_cap_rank"),
+        n.positive_price(item.get("current_price"), "current_price"),
+        n.decimal(item.get("market_cap"), "market_cap"),
+        n.decimal(item.get("total_volume"), "total_volume"),
+        n.decimal(item.get("price_change_percentage_24h"), "price_change_percentage_24h", signed=True),
+        n.decimal(item.get("circulating_supply"), "circulating_supply"),
+        n.decimal(item.get("total_supply"), "total_supply"),
+        n.decimal(item.get("max_supply"), "max_supply"),
+    )
+
+
+class CoinGeckoSource:
+    name = NAME
+
+    def __init__(self, upstream: Upstream, *, per_page: int, max_pages: int):
+        self.upstream = upstream
+        self.per_page = per_page
+        self.max_pages = max_pages
+
+    async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
+                      known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
+        # A run that died part-way left the next page to fetch; a finished one left page 1.
+        page = int(checkpoints.get(STREAM, {}).get("next_page", 1))
+        if not 1 <= page <= self.max_pages:
+            page = 1
+        while page <= self.max_pages:
+            items, nbytes = await self.upstream.get_json("coins/markets", {
+                "vs_currency": "usd", "order": "market_cap_desc", "per_page": self.per_page, "page": page})
+            last = isinstance(items, list) and (len(items) == 0 or page == self.max_pages)
+            position = {"next_page": 1 if last else page + 1}
+            yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_market, known=known,
+                              stream=STREAM, position=position, nbytes=nbytes, what=f"coins (page {page})")
+            if last:
+                return
+            page += 1

@@ -1,0 +1,62 @@
+"""CoinPaprika: GET /tickers?quotes=USD, one array of every coin."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from service.etl import normalize as n
+from service.etl.drift import Expectation
+from service.etl.records import Batch
+from service.etl.sources.api import items_batch
+from service.etl.upstream import Upstream
+
+NAME = "coinpaprika"
+_USD_FIELDS = (
+    "price", "volume_24h", "volume_24h_change_24h", "market_cap", "market_cap_change_24h",
+    "percent_change_15m", "percent_change_30m", "percent_change_1h", "percent_change_6h",
+    "percent_change_12h", "percent_change_24h", "percent_change_7d", "percent_change_30d",
+    "percent_change_1y", "ath_price", "ath_date", "percent_from_price_ath",
+)
+EXPECTED = Expectation(
+    required=frozenset({"id", "symbol", "name", "last_updated", "quotes", "quotes.USD", "quotes.USD.price"}),
+    known=frozenset({
+        "id", "name", "symbol", "rank", "circulating_supply", "total_supply", "max_supply", "beta_value",
+        "first_data_at", "last_updated", "quotes", "quotes.USD", *(f"quotes.USD.{f}" for f in _USD_FIELDS),
+    }),
+)
+
+
+def normalize_ticker(item: Mapping) -> tuple:
+    coin = n.coin_id(item.get("id"))
+    symbol = n.symbol(item.get("symbol"))
+    name = n.name(item.get("name"), symbol)
+    quotes = item.get("quotes")
+    usd = quotes.get("USD") if isinstance(quotes, Mapping) else None
+    if not isinstance(usd, Mapping):
+        raise n.Invalid("quotes.USD is missing")
+    max_supply = n.decimal(item.get("max_supply"), "max_supply")
+    return (
+        NAME, coin, n.timestamp(item.get("last_updated")), n.match_key(symbol, name), symbol, name,
+        n.rank(item.get("rank")),
+        n.positive_price(usd.get("price"), "quotes.USD.price"),
+        n.decimal(usd.get("market_cap"), "quotes.USD.market_cap"),
+        n.decimal(usd.get("volume_24h"), "quotes.USD.volume_24h"),
+        n.decimal(usd.get("percent_change_24h"), "quotes.USD.percent_change_24h", signed=True),
+        n.decimal(item.get("circulating_supply"), "circulating_supply"),
+        n.decimal(item.get("total_supply"), "total_supply"),
+        max_supply or None,  # CoinPaprika sends 0 for "no cap"
+    )
+
+
+class CoinPaprikaSource:
+    name = NAME
+
+    def __init__(self, upstream: Upstream):
+        self.upstream = upstream
+
+    async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
+                      known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
+        items, nbytes = await self.upstream.get_json("tickers", {"quotes": "USD"})
+        yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_ticker, known=known,
+                          stream="tickers", position={"fetched": True}, nbytes=nbytes, what="tickers")

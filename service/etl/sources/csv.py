@@ -1,0 +1,238 @@
+"""CSV files: streamed in blocks of whole records, parsed with aiocsv, checkpointed by byte offset."""
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import logging
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import aiocsv
+import aiofiles
+
+from service.etl import normalize as n
+from service.etl.csv_blocks import HEAD_BYTES, Block, read_blocks
+from service.etl.records import Batch, Reject, SourceError
+
+log = logging.getLogger(__name__)
+NAME = "csv"
+REQUIRED = ("symbol", "name", "price_usd", "last_updated")
+OPTIONAL = ("market_cap_usd", "volume_24h_usd", "percent_change_24h", "rank",
+            "circulating_supply", "total_supply", "max_supply")
+_RAW_LIMIT = 10_000
+
+
+class CsvSource:
+    name = NAME
+
+    def __init__(self, path: Path, *, block_bytes: int = 1 << 20, max_record_bytes: int = 1 << 20):
+        self.path = path
+        self.block_bytes = block_bytes
+        self.max_record_bytes = max_record_bytes
+
+    def files(self) -> list[Path]:
+        if self.path.is_dir():
+            return sorted(p for p in self.path.glob("*.csv") if p.is_file())
+        if self.path.is_file():
+            return [self.path]
+        raise SourceError(f"CSV_PATH {str(self.path)!r} is neither a file nor a directory")
+
+    async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
+                      known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
+        for path in self.files():
+            async for batch in _FileReader(path, self).batches(checkpoints.get(str(path.resolve()))):
+                yield batch
+
+
+class _FileReader:
+    """One file from its checkpoint on: appended rows are read, a replaced file is read afresh."""
+
+    def __init__(self, path: Path, source: CsvSource):
+        self.path = path
+        self.stream = str(path.resolve())
+        self.source = source
+        self.header: list[str] | None = None
+        self.columns: dict[str, int] = {}
+        self.size = 0
+
+    async def batches(self, checkpoint: dict[str, Any] | None) -> AsyncIterator[Batch]:
+        async with aiofiles.open(self.path, "rb") as handle:
+            head = await handle.read(HEAD_BYTES)
+            size = self.size = await handle.seek(0, io.SEEK_END)
+            offset, line = 0, 0
+            if checkpoint and _same_file(checkpoint, head, size):
+                offset, line = checkpoint["offset"], checkpoint["line"]
+                if checkpoint.get("header"):
+                    self._use_header(checkpoint["header"])
+                if offset >= size:
+                    return
+            elif checkpoint:
+                log.info("CSV file was replaced; reading it afresh", extra={"file": self.stream})
+            if size == 0:
+                yield self._file_problem("empty file: no header row", head, 0)
+                return
+            await handle.seek(offset)
+            async for block in read_blocks(handle, offset, line, self.source.block_bytes,
+                                           self.source.max_record_bytes):
+                batch = await self._batch(block, head)
+                if batch is None:
+                    return
+                yield batch
+
+    def _position(self, head: bytes, block_end: int, line: int, skipped: str | None = None) -> dict:
+        return {
+            "offset": block_end, "line": line, "header": self.header,
+            "head_len": len(head), "head_sha256": hashlib.sha256(head).hexdigest(),
+            **({"skipped": skipped} if skipped else {}),
+        }
+
+    def _file_problem(self, reason: str, head: bytes, line: int) -> Batch:
+        """The whole file is passed over (checkpointed at its end) until it is replaced."""
+        log.warning("CSV file skipped", extra={"file": self.stream, "reason": reason})
+        return Batch(stream=self.stream, position=self._position(head, self.size, line, reason),
+                     rejects=[Reject(f"{self.stream}:{max(line, 1)}", "", f"file skipped: {reason}")],
+                     bytes=self.size, drift={"files_skipped": {self.stream: reason}})
+
+    async def _batch(self, block: Block, head: bytes) -> Batch | None:
+        batch = Batch(stream=self.stream, position=self._position(head, block.end, block.end_line),
+                      bytes=block.end - block.start)
+        batch.rejects.extend(Reject(f"{self.stream}:{ln}", raw, reason) for ln, raw, reason in block.problems)
+        batch.rows_read += len(block.problems)
+        text, suspect = _decode(block.data, at_file_start=block.start == 0)
+        records = _parse(text, block.start_line)
+        fetched_at = datetime.now(timezone.utc)
+        async for line_no, fields, error in records:
+            if self.header is None:
+                problem = self._read_header(fields, error)
+                if problem:
+                    return self._file_problem(problem, head, line_no)
+                batch.position = self._position(head, block.end, block.end_line)
+                ignored = [c for c in self.header if c not in REQUIRED + OPTIONAL]
+                if ignored:
+                    log.warning("CSV columns ignored", extra={"file": self.stream, "columns": ignored})
+                    batch.drift = {"ignored_columns": {self.stream: ignored}}
+                continue
+            batch.rows_read += 1
+            ref = f"{self.stream}:{line_no}"
+            if error is not None:
+                batch.rejects.append(Reject(ref, _printable(fields), error))
+                continue
+            try:
+                if suspect and any(_has_bad_bytes(f) for f in fields):
+                    raise n.Invalid("row holds bytes that are not valid UTF-8")
+                quote = self._normalize(fields)
+            except n.Invalid as exc:
+                batch.rejects.append(Reject(ref, _printable(fields), str(exc)))
+                continue
+            batch.quotes.append(quote)
+            digest = hashlib.blake2b("\x1f".join(fields).encode(), digest_size=16).digest()
+            batch.raw_csv.append((fetched_at, self.stream, line_no, digest, fields))
+        return batch
+
+    def _read_header(self, fields: list[str], error: str | None) -> str | None:
+        if error is not None:
+            return f"unreadable header row: {error}"
+        names = [f.strip().lower().lstrip("\ufeff") for f in fields]
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            return f"header row lacks required column(s) {', '.join(missing)}"
+        self._use_header(names)
+        return None
+
+    def _use_header(self, names: list[str]) -> None:
+        self.header = names
+        self.columns = {}
+        for index, column in enumerate(names):
+            self.columns.setdefault(column, index)
+
+    def _normalize(self, fields: list[str]) -> tuple:
+        if len(fields) != len(self.header):
+            kind = "short" if len(fields) < len(self.header) else "long"
+            raise n.Invalid(f"{kind} row: {len(fields)} fields where the header has {len(self.header)}")
+        if any("\x00" in f for f in fields):
+            raise n.Invalid("row holds a NUL byte")
+        c = self.columns
+        symbol = n.symbol(fields[c["symbol"]])
+        name = n.name(fields[c["name"]], symbol)
+        coin_id, match_key = _identity(symbol, name)
+        return (
+            NAME, coin_id, n.timestamp(fields[c["last_updated"]]), match_key, symbol, name,
+            n.rank(_optional(fields, c, "rank")),
+            n.positive_price(fields[c["price_usd"]]),
+            n.decimal(_optional(fields, c, "market_cap_usd"), "market_cap_usd"),
+            n.decimal(_optional(fields, c, "volume_24h_usd"), "volume_24h_usd"),
+            n.decimal(_optional(fields, c, "percent_change_24h"), "percent_change_24h", signed=True),
+            n.decimal(_optional(fields, c, "circulating_supply"), "circulating_supply"),
+            n.decimal(_optional(fields, c, "total_supply"), "total_supply"),
+            n.decimal(_optional(fields, c, "max_supply"), "max_supply"),
+        )
+
+
+@functools.lru_cache(maxsize=65536)
+def _identity(symbol: str, name: str) -> tuple[str, str]:
+    """A CSV has no ids of its own: the coin id is the symbol and name slug, as CoinPaprika spells ids."""
+    return f"{symbol.lower()}-{n.slug(name)}", n.match_key(symbol, name)
+
+
+def _optional(fields: list[str], columns: dict[str, int], name: str) -> str | None:
+    index = columns.get(name)
+    return None if index is None else fields[index]
+
+
+def _same_file(checkpoint: Mapping[str, Any], head: bytes, size: int) -> bool:
+    head_len = checkpoint.get("head_len", -1)
+    if head_len > len(head) or size < checkpoint.get("offset", 0):
+        return False
+    return hashlib.sha256(head[:head_len]).hexdigest() == checkpoint.get("head_sha256")
+
+
+def _decode(data: bytes, *, at_file_start: bool) -> tuple[str, bool]:
+    """The block's text, and whether some of it was not valid UTF-8 (kept as surrogate escapes)."""
+    if at_file_start and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape"), True
+
+
+def _has_bad_bytes(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _printable(fields: list[str]) -> str:
+    text = ",".join(fields).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return text[:_RAW_LIMIT]
+
+
+class _TextStream:
+    """The async read() aiocsv pulls from, over one block already in memory."""
+
+    def __init__(self, text: str):
+        self._io = io.StringIO(text)
+
+    async def read(self, size: int = -1) -> str:
+        return self._io.read(size)
+
+
+async def _parse(text: str, start_line: int) -> AsyncIterator[tuple[int, list[str], str | None]]:
+    """(last physical line, fields, error) per record; a block aiocsv cannot parse is retried line by line."""
+    reader = aiocsv.AsyncReader(_TextStream(text))
+    rows: list[tuple[int, list[str], str | None]] = []
+    try:
+        async for fields in reader:
+            rows.append((start_line + reader.line_num, fields, None))
+    except csv.Error:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=start_line + 1):
+            try:
+                rows.extend((number, fields, None) for fields in csv.reader([line]))
+            except csv.Error as exc:
+                rows.append((number, [line[:_RAW_LIMIT]], f"unparseable CSV: {exc}"))
+    for row in rows:
+        if row[1]:  # blank lines are no records
+            yield row

@@ -1,0 +1,150 @@
+"""HTTP to the market-data APIs: timeouts, retries with full-jitter backoff, Retry-After, a token bucket."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from tenacity import (AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt,
+                      wait_random_exponential)
+
+from service.etl.records import SourceError
+from service.jsonutil import loads_exact
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
+class RetryableError(SourceError):
+    """A failure worth trying again: 429, 5xx, a timeout or a dropped connection."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TokenBucket:
+    """At most `rate` requests a second on average, bursts up to `capacity`."""
+
+    def __init__(self, rate: float, capacity: float):
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class Upstream:
+    """One API root: GETs JSON with the source's headers, rate limit and retry policy."""
+
+    def __init__(self, name: str, session: aiohttp.ClientSession, base_url: str, *,
+                 headers: dict[str, str], bucket: TokenBucket, max_retries: int,
+                 retry_after_cap: float, backoff_max: float = 30.0):
+        self.name = name
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.bucket = bucket
+        self.max_retries = max_retries
+        self.retry_after_cap = retry_after_cap
+        self._jitter = wait_random_exponential(multiplier=0.5, max=backoff_max)
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, int]:
+        """The parsed body (floats as Decimal) and its size in bytes."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(RetryableError),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._get_once(path, params)
+        raise AssertionError("unreachable")
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap)
+        return self._jitter(state)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        log.warning("upstream request failed, retrying", extra={
+            "upstream": self.name, "attempt": state.attempt_number,
+            "error": str(state.outcome.exception()), "wait_seconds": round(state.upcoming_sleep, 3)})
+
+    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, int]:
+        await self.bucket.take()
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        try:
+            async with self.session.get(url, params=params, headers=self.headers) as response:
+                if response.status == 429 or response.status >= 500:
+                    body = await _read_limited(response, 4096)
+                    raise RetryableError(
+                        f"{self.name} answered HTTP {response.status}: {_excerpt(body)}",
+                        retry_after=_retry_after(response.headers.get("Retry-After")))
+                if response.status >= 400:
+                    body = await _read_limited(response, 4096)
+                    raise SourceError(f"{self.name} answered HTTP {response.status}: {_excerpt(body)}")
+                body = await _read_limited(response, MAX_BODY_BYTES)
+                content_type = response.headers.get("Content-Type", "")
+        except asyncio.TimeoutError:
+            raise RetryableError(f"{self.name} did not answer within the timeout") from None
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise RetryableError(f"{self.name} connection failed: {exc.__class__.__name__}: {exc}") from None
+        return _parse(self.name, body, content_type), len(body)
+
+
+async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            if limit >= MAX_BODY_BYTES:
+                raise SourceError(f"response body larger than {limit} bytes")
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(name: str, body: bytes, content_type: str) -> Any:
+    try:
+        return loads_exact(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = "an HTML page" if body.lstrip()[:1] == b"<" else "invalid JSON"
+        raise SourceError(
+            f"{name} sent {kind} instead of JSON ({content_type or 'no content type'}): {exc}") from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:300].decode("utf-8", "replace").strip()
+    return " ".join(text.split()) or "(empty body)"

@@ -1,0 +1,16 @@
+"""Every application-level object, by its typed key."""
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from service.api.snapshots import Snapshots
+from service.etl.scheduler import Scheduler
+from service.ratelimit import ClientRateLimiter
+from service.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+SNAPSHOTS = web.AppKey("snapshots", Snapshots)
+RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)

@@ -1,0 +1,73 @@
+"""Logging set-up: one JSON object per line (or text), tagged with the request or ETL run in progress."""
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+run_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
+source_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("source", default=None)
+
+_CONTEXT = (("request_id", request_id_var), ("run_id", run_id_var), ("source", source_var))
+_TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s"
+
+
+class _ContextFilter(logging.Filter):
+    """Copies the context variables onto every record and masks secrets."""
+
+    def __init__(self, secrets: tuple[str, ...]):
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s)
+        self._dsn_password = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)@")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = []
+        for name, var in _CONTEXT:
+            value = var.get()
+            setattr(record, name, value)
+            if value is not None:
+                context.append(f"{name}={value}")
+        record.context = " ".join(context) + (" " if context else "")
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+    def redact(self, text: str) -> str:
+        text = self._dsn_password.sub(r"\1***@", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ContextFilter(tuple(s for s in secrets if s)))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*_RESERVED, "context"],
+        ))
+    else:
+        handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiohttp's access log duplicates our own request log line
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("yoyo").setLevel(logging.WARNING)
+
+
+_RESERVED = [
+    "args", "created", "exc_info", "exc_text", "filename", "funcName", "levelno", "lineno", "module",
+    "msecs", "msg", "pathname", "process", "processName", "relativeCreated", "stack_info", "thread",
+    "threadName", "taskName",
+]

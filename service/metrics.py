@@ -1,0 +1,41 @@
+"""Prometheus metrics of the process: HTTP traffic, ETL runs and rows, the database pool."""
+from __future__ import annotations
+
+import time
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+ETL_RUNS = Counter("etl_runs_total", "ETL runs finished", ["source", "status"])
+ETL_ROWS = Counter("etl_rows_total", "Rows stored by the ETL", ["source", "outcome"])
+ETL_DURATION = Histogram(
+    "etl_run_duration_seconds", "Duration of ETL runs", ["source"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900))
+ETL_LAST_SUCCESS = Gauge("etl_last_success_timestamp_seconds", "Unix time of the last successful run",
+                         ["source"])
+DB_POOL_SIZE = Gauge("db_pool_connections", "Connections in the database pool", ["state"])
+DB_POOL_WAIT = Histogram("db_pool_acquire_seconds", "Time spent waiting for a pooled connection",
+                         buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
+
+
+def observe_run(source: str, status: str, seconds: float, counts) -> None:
+    ETL_RUNS.labels(source, status).inc()
+    ETL_DURATION.labels(source).observe(seconds)
+    if status == "success":
+        ETL_LAST_SUCCESS.labels(source).set(time.time())
+
+
+def observe_batch(source: str, inserted: int, updated: int, rejected: int) -> None:
+    ETL_ROWS.labels(source, "inserted").inc(inserted)
+    ETL_ROWS.labels(source, "updated").inc(updated)
+    ETL_ROWS.labels(source, "rejected").inc(rejected)
+
+
+def observe_pool(pool) -> None:
+    size, idle = pool.get_size(), pool.get_idle_size()
+    DB_POOL_SIZE.labels("total").set(size)
+    DB_POOL_SIZE.labels("idle").set(idle)
+    DB_POOL_SIZE.labels("in_use").set(size - idle)

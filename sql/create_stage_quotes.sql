@@ -1,0 +1,17 @@
+-- Per-connection staging table for one batch of normalized quotes; emptied at each commit.
+CREATE TEMP TABLE IF NOT EXISTS stage_quotes (
+    source              text NOT NULL,
+    coin_id             text NOT NULL,
+    observed_at         timestamptz NOT NULL,
+    match_key           text NOT NULL,
+    symbol              text NOT NULL,
+    name                text NOT NULL,
+    rank                integer,
+    price_usd           numeric NOT NULL,
+    market_cap_usd      numeric,
+    volume_24h_usd      numeric,
+    percent_change_24h  numeric,
+    circulating_supply  numeric,
+    total_supply        numeric,
+    max_supply          numeric
+) ON COMMIT DELETE ROWS

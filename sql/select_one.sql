@@ -1,0 +1,2 @@
+-- The database's proof of life.
+SELECT 1

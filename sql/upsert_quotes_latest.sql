@@ -1,0 +1,35 @@
+-- Moves the latest state of each staged coin forward to its newest observation (never backward) for run $1.
+-- Returns how many coins were new (inserted) and how many moved forward (updated).
+WITH newest AS (
+    SELECT DISTINCT ON (source, coin_id) *
+    FROM stage_quotes
+    ORDER BY source, coin_id, observed_at DESC
+), written AS (
+    INSERT INTO quotes_latest AS q (
+        source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
+        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, run_id)
+    SELECT n.source, n.coin_id, n.observed_at, m.asset_id, n.symbol, n.name, n.rank, n.price_usd,
+           n.market_cap_usd, n.volume_24h_usd, n.percent_change_24h, n.circulating_supply,
+           n.total_supply, n.max_supply, $1
+    FROM newest AS n
+    JOIN asset_sources AS m ON m.source = n.source AND m.coin_id = n.coin_id
+    ON CONFLICT (source, coin_id) DO UPDATE SET
+        observed_at = EXCLUDED.observed_at,
+        symbol = EXCLUDED.symbol,
+        name = EXCLUDED.name,
+        rank = EXCLUDED.rank,
+        price_usd = EXCLUDED.price_usd,
+        market_cap_usd = EXCLUDED.market_cap_usd,
+        volume_24h_usd = EXCLUDED.volume_24h_usd,
+        percent_change_24h = EXCLUDED.percent_change_24h,
+        circulating_supply = EXCLUDED.circulating_supply,
+        total_supply = EXCLUDED.total_supply,
+        max_supply = EXCLUDED.max_supply,
+        ingested_at = now(),
+        run_id = EXCLUDED.run_id
+    WHERE EXCLUDED.observed_at > q.observed_at
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted) AS inserted,
+       count(*) FILTER (WHERE NOT inserted) AS updated
+FROM written

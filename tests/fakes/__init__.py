@@ -1,0 +1,1 @@
+"""Local fake upstream APIs (CoinPaprika, CoinGecko) for tests and scripts."""
