@@ -46,7 +46,9 @@ def _serve(settings: Settings) -> int:
     from service.app import create_app
 
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
-                shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True)
+                shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True,
+                # also closes connections that never send a request (slow-loris), not only idle keep-alives
+                keepalive_timeout=settings.http_idle_timeout_seconds)
     return 0
 
 

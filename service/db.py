@@ -17,6 +17,7 @@ from service.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+_JSONB_VERSION = b"\x01"
 
 
 @contextlib.asynccontextmanager
@@ -65,11 +66,18 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    # jsonb in and out as Python objects; strings already holding JSON pass through unchanged
+    # jsonb in and out as Python objects; strings already holding JSON pass through unchanged. Binary format
+    # (a version byte, then the JSON text), because COPY into a jsonb column has no text codec to fall back on.
     await connection.set_type_codec(
-        "jsonb", schema="pg_catalog", format="text",
-        encoder=lambda value: value if isinstance(value, str) else dumps(value).decode(),
-        decoder=json.loads)
+        "jsonb", schema="pg_catalog", format="binary", encoder=_encode_jsonb, decoder=_decode_jsonb)
+
+
+def _encode_jsonb(value) -> bytes:
+    return _JSONB_VERSION + (value.encode() if isinstance(value, str) else dumps(value))
+
+
+def _decode_jsonb(data: bytes):
+    return json.loads(data[1:])
 
 
 def yoyo_url(dsn: str) -> str:

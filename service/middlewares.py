@@ -1,4 +1,4 @@
-"""Request-wide concerns: request id, access log and metrics, per-client rate limit."""
+"""Request-wide concerns: request id, access log and metrics, gzip, per-client rate limit."""
 from __future__ import annotations
 
 import logging
@@ -16,6 +16,7 @@ from service.logs import request_id_var
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 REQUEST_START = web.RequestKey("request_start", float)
+COMPRESS_MIN_BYTES = 1024
 
 
 @web.middleware
@@ -30,6 +31,7 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
         status = response.status
         response.headers["X-Request-ID"] = request_id
+        _maybe_gzip(request, response)
         return response
     finally:
         elapsed = time.perf_counter() - start
@@ -50,6 +52,17 @@ async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
             return envelope(429, "too many requests from this address; slow down",
                             headers={"Retry-After": limiter.retry_after_header(wait)})
     return await handler(request)
+
+
+def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:
+    """Large JSON bodies go gzipped to clients that accept it; small ones are not worth the CPU."""
+    if not isinstance(response, web.Response) or response.body is None or response.status == 304:
+        return
+    if response.content_type != "application/json" or len(response.body) < COMPRESS_MIN_BYTES:
+        return
+    response.headers["Vary"] = "Accept-Encoding"
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        response.enable_compression(web.ContentCoding.gzip)
 
 
 def elapsed_ms(request: web.Request) -> float:

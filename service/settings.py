@@ -54,6 +54,7 @@ class Settings:
     etl_batch_size: int = 5000
     stale_after_seconds: float = 3 * 3600.0
     shutdown_timeout_seconds: float = 8.0
+    http_idle_timeout_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +97,8 @@ class Settings:
             stale_after_seconds=env.number("STALE_AFTER_SECONDS", cls.stale_after_seconds, low=1),
             shutdown_timeout_seconds=env.number(
                 "SHUTDOWN_TIMEOUT_SECONDS", cls.shutdown_timeout_seconds, low=0.5),
+            http_idle_timeout_seconds=env.number(
+                "HTTP_IDLE_TIMEOUT_SECONDS", cls.http_idle_timeout_seconds, low=0.5),
         ).checked()
 
     def checked(self) -> Settings:

@@ -18,7 +18,8 @@ routes = web.RouteTableDef()
 
 class SourceHealth(Schema):
     source = fields.String()
-    last_run = fields.Dict()
+    last_run = fields.Dict(allow_none=True, metadata={"description": "The source's newest run; null before its first"})
+    newest_observation = fields.DateTime(allow_none=True)
     last_success_at = fields.DateTime(allow_none=True)
     data_age_seconds = fields.Float(allow_none=True)
     stale = fields.Boolean()
@@ -36,7 +37,8 @@ class Health(Schema):
 @docs(tags=["operations"], summary="Liveness of the database and the ETL",
       description="200 `healthy`, or 200 `degraded` while a source's latest run failed or its data is stale; "
                   "503 `unhealthy` when the database does not answer.")
-@response_schema(Health, 200)
+@response_schema(Health, 200, description="healthy or degraded")
+@response_schema(Health, 503, description="The database does not answer")
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp_apispec import docs
+from aiohttp_apispec import docs, response_schema
+from marshmallow import Schema, fields
 
 from service import SERVICE_NAME, __version__
 from service.responses import json_response
@@ -16,7 +17,15 @@ LINKS = {
 }
 
 
+class Welcome(Schema):
+    service = fields.String(metadata={"example": SERVICE_NAME})
+    version = fields.String(metadata={"example": __version__})
+    description = fields.String()
+    links = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"example": {"data": "/data"}})
+
+
 @docs(tags=["operations"], summary="Welcome: name, version and links to every route")
+@response_schema(Welcome, 200, description="Name, version and links")
 @routes.get("/")
 async def get_root(request: web.Request) -> web.Response:
     return json_response({

@@ -1,12 +1,16 @@
 """Marshmallow schemas shared by the API resources: query parameters, records, envelopes."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from service.settings import KNOWN_SOURCES
 
 SORT_KEYS = ("market_cap_usd", "price_usd", "volume_24h_usd", "percent_change_24h", "rank", "symbol")
 SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
+# cursors are URL-safe base64 this service wrote; the cap keeps a URL far below the server's 8 KB line limit
+CURSOR_RULES = [validate.Length(min=1, max=512), validate.Regexp(r"^[A-Za-z0-9_-]+$")]
 
 
 class QuerySchema(Schema):
@@ -28,7 +32,7 @@ class DataQuery(QuerySchema):
     sort = fields.String(load_default="-market_cap_usd", validate=validate.OneOf(SORT_CHOICES),
                          metadata={"description": "Sort key; a leading '-' sorts descending. "
                                                   "Default: -market_cap_usd (market_cap_usd descending)"})
-    cursor = fields.String(validate=validate.Length(min=1, max=2048),
+    cursor = fields.String(validate=CURSOR_RULES,
                            metadata={"description": "Opaque cursor from a previous page's next_cursor"})
     page = fields.Integer(validate=validate.Range(min=1, max=1_000_000),
                           metadata={"description": "1-based page number (page mode; not with cursor)"})
@@ -83,3 +87,208 @@ class ErrorBody(Schema):
 class Error(Schema):
     error = fields.Nested(ErrorBody)
     request_id = fields.String()
+
+
+MAX_ID = 2**63 - 1
+RUN_STATUSES = ("running", "success", "failed")
+
+
+class HistoryQuery(QuerySchema):
+    symbol = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "The asset's symbol, case-insensitive", "example": "BTC"})
+    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
+                           metadata={"description": "Only this source's observations", "example": "csv"})
+    from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc, metadata={
+        "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC)",
+        "example": "2026-11-20T00:00:00Z"})
+    to = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "Latest observed_at, inclusive (ISO-8601; no zone means UTC)",
+        "example": "2026-11-21T00:00:00Z"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "Observations per page (1-1000)"})
+    cursor = fields.String(validate=CURSOR_RULES,
+                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+
+    @validates_schema
+    def ordered_range(self, data, **_):
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ValidationError("from is after to", field_name="from")
+
+
+class HistoryEnvelope(Envelope):
+    symbol = fields.String(metadata={"example": "BTC"})
+    data = fields.List(fields.Nested(Quote))
+    limit = fields.Integer(metadata={"example": 100})
+    next_cursor = fields.String(allow_none=True, metadata={"example": None})
+
+
+class RunCounts(Schema):
+    rows_read = fields.Integer(metadata={"example": 3000})
+    rows_inserted = fields.Integer(metadata={"example": 2990})
+    rows_updated = fields.Integer(metadata={"example": 2990})
+    rows_unchanged = fields.Integer(metadata={"example": 0})
+    rows_rejected = fields.Integer(metadata={"example": 10})
+
+
+class Run(RunCounts):
+    id = fields.Integer(metadata={"example": 42})
+    source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
+    status = fields.String(metadata={"example": "success", "enum": list(RUN_STATUSES)})
+    trigger = fields.String(metadata={"example": "schedule"})
+    started_at = fields.DateTime(metadata={"example": "2026-11-25T16:00:00Z"})
+    finished_at = fields.DateTime(allow_none=True, metadata={"example": "2026-11-25T16:00:02.5Z"})
+    duration_seconds = fields.Float(allow_none=True, metadata={"example": 2.5})
+    pages_read = fields.Integer(metadata={"example": 0})
+    bytes_read = fields.Integer(metadata={"example": 260000})
+    error = fields.String(allow_none=True, metadata={"example": None})
+    drift = fields.Dict(metadata={"description": "Schema drift seen in the payloads: missing, new or "
+                                                 "renamed fields", "example": {}})
+
+
+class RunsQuery(QuerySchema):
+    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
+                           metadata={"description": "Only this source's runs", "example": "csv"})
+    status = fields.String(validate=validate.OneOf(RUN_STATUSES),
+                           metadata={"description": "Only runs with this status", "example": "failed"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
+                           metadata={"description": "Runs per page (1-200)"})
+    cursor = fields.String(validate=CURSOR_RULES,
+                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+    page = fields.Integer(validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "1-based page number (page mode; not with cursor)"})
+
+    @validates_schema
+    def one_paging_mode(self, data, **_):
+        if "cursor" in data and "page" in data:
+            raise ValidationError("give either cursor or page, not both", field_name="cursor")
+
+
+class RunsEnvelope(Envelope):
+    data = fields.List(fields.Nested(Run))
+    limit = fields.Integer(metadata={"example": 20})
+    next_cursor = fields.String(allow_none=True, metadata={"example": None})
+    page = fields.Integer()
+    total_records = fields.Integer()
+
+
+class RunId(Schema):
+    id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=MAX_ID),
+                        metadata={"description": "The run's id", "example": 1, "format": "int64"})
+
+
+class RunEnvelope(Run):
+    request_id = fields.String()
+    api_latency_ms = fields.Float()
+
+
+class LastRun(RunCounts):
+    id = fields.Integer(metadata={"example": 42})
+    status = fields.String(metadata={"example": "success", "enum": list(RUN_STATUSES)})
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True, metadata={"example": 2.5})
+    error = fields.String(allow_none=True)
+
+
+class SourceStats(Schema):
+    source = fields.String(metadata={"example": "csv"})
+    runs = fields.Integer(metadata={"example": 24})
+    successes = fields.Integer(metadata={"example": 23})
+    failures = fields.Integer(metadata={"example": 1})
+    last_success_at = fields.DateTime(allow_none=True)
+    last_run = fields.Nested(LastRun, allow_none=True)
+
+
+class RecordTotals(Schema):
+    assets = fields.Integer(metadata={"example": 2990})
+    history_rows = fields.Integer(metadata={"example": 71000})
+    latest_rows = fields.Integer(metadata={"example": 5980})
+    rejects = fields.Integer(metadata={"example": 10})
+    raw_records = fields.Integer(metadata={"example": 72000})
+
+
+class Stats(Envelope):
+    total_runs = fields.Integer(metadata={"example": 72})
+    total_records_processed = fields.Integer(metadata={"example": 216000})
+    last_success = fields.DateTime(allow_none=True, metadata={"example": "2026-11-25T16:00:02Z"})
+    last_failure = fields.DateTime(allow_none=True, metadata={"example": None})
+    sources = fields.List(fields.Nested(SourceStats))
+    records = fields.Nested(RecordTotals)
+
+
+class StartedRun(Schema):
+    source = fields.String(metadata={"example": "csv"})
+    run_id = fields.Integer(allow_none=True, metadata={
+        "description": "null when another process is running this source", "example": 43})
+
+
+class EtlStarted(Schema):
+    request_id = fields.String()
+    runs = fields.List(fields.Nested(StartedRun))
+
+
+class AssetPath(Schema):
+    symbol = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "The symbol, case-insensitive", "example": "BTC"})
+
+
+class SourceQuote(Schema):
+    source = fields.String(metadata={"example": "coingecko"})
+    coin_id = fields.String(metadata={"example": "bitcoin"})
+    price_usd = fields.Decimal(metadata={"example": 88582.89})
+    market_cap_usd = fields.Decimal(allow_none=True, metadata={"example": 1767228651784})
+    volume_24h_usd = fields.Decimal(allow_none=True)
+    observed_at = fields.DateTime(metadata={"example": "2026-11-20T21:00:00Z"})
+
+
+class AssetAcrossSources(Schema):
+    asset_id = fields.Integer(metadata={"example": 1})
+    symbol = fields.String(metadata={"example": "BTC"})
+    name = fields.String(metadata={"example": "Bitcoin"})
+    sources = fields.List(fields.Nested(SourceQuote))
+    min_price_usd = fields.Decimal(metadata={"example": 88500.1})
+    max_price_usd = fields.Decimal(metadata={"example": 88582.89})
+    spread_pct = fields.Decimal(allow_none=True, metadata={
+        "description": "(highest - lowest) / lowest * 100, six decimals; null when the lowest price is 0",
+        "example": 0.093548})
+
+
+class AssetEnvelope(Envelope):
+    symbol = fields.String(metadata={"example": "BTC"})
+    assets = fields.List(fields.Nested(AssetAcrossSources))
+
+
+class CompareQuery(QuerySchema):
+    a = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                       metadata={"description": "The baseline run's id", "example": 1, "format": "int64"})
+    b = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                       metadata={"description": "The run compared with it (same source)", "example": 2,
+                                 "format": "int64"})
+
+
+class RunSide(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": list(RUN_STATUSES)})
+    rows_read = fields.Integer()
+    rows_inserted = fields.Integer()
+    rows_rejected = fields.Integer()
+    duration_seconds = fields.Float(allow_none=True)
+    started_at = fields.DateTime()
+
+
+class Anomalies(Schema):
+    record_count_changed_by_half = fields.Boolean()
+    duration_more_than_doubled = fields.Boolean()
+    success_turned_failure = fields.Boolean()
+    success_with_zero_rows = fields.Boolean()
+
+
+class Comparison(Envelope):
+    source = fields.String(metadata={"example": "coinpaprika"})
+    a = fields.Nested(RunSide)
+    b = fields.Nested(RunSide)
+    rows_change_pct = fields.Float(allow_none=True, metadata={"example": -55.0})
+    duration_ratio = fields.Float(allow_none=True, metadata={"example": 2.4})
+    anomalies = fields.Nested(Anomalies)
+    flags = fields.List(fields.String(), metadata={
+        "description": "Names of the anomalies that hold", "example": ["record_count_changed_by_half"]})

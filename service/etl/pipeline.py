@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,9 @@ async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "sche
         try:
             return await _locked_run(connection, source, trigger, should_stop, on_started)
         finally:
-            await _quietly(connection.fetchval(SQL.unlock_source, source.name))
+            await _quietly(lambda: connection.fetchval(SQL.unlock_source, source.name))
     finally:
-        await _quietly(pool.release(connection))
+        await _quietly(lambda: pool.release(connection))
 
 
 async def _locked_run(connection, source, trigger, should_stop, on_started) -> RunOutcome:
@@ -120,7 +120,8 @@ async def _store(connection, run_id: int, source: str, batch: Batch, counts: Run
             await connection.execute(SQL.insert_asset_sources)
             inserted = await connection.fetchval(SQL.insert_quotes_history, run_id)
             latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
-            updated = latest["inserted"] + latest["updated"]
+            # a coin new to the latest state is already counted by its new observation in `inserted`
+            updated = latest["updated"]
         if batch.rejects:
             await connection.copy_records_to_table(
                 "etl_rejects", columns=REJECT_COLUMNS,
@@ -128,6 +129,7 @@ async def _store(connection, run_id: int, source: str, batch: Batch, counts: Run
         await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
         if inserted or updated:
             await connection.execute(SQL.notify_quotes_changed, source)
+    # read = inserted + unchanged + rejected: every valid record either adds an observation or repeats one
     counts.read += batch.rows_read
     counts.inserted += inserted
     counts.updated += updated
@@ -174,8 +176,9 @@ def _json(value: Any) -> str:
     return dumps(value).decode()
 
 
-async def _quietly(awaitable) -> None:
+async def _quietly(step: Callable[[], Awaitable]) -> None:
+    # a callable, because a connection lost mid-run raises InterfaceError on the call itself, not on await
     try:
-        await asyncio.wait_for(awaitable, _FINISH_TIMEOUT)
+        await asyncio.wait_for(step(), _FINISH_TIMEOUT)
     except Exception as exc:
         log.debug("cleanup step failed", extra={"error": str(exc)})

@@ -19,6 +19,14 @@ class SourceError(Exception):
     """The source cannot deliver this run (network, upstream error, payload that breaks its schema)."""
 
 
+class DriftError(SourceError):
+    """A payload lacks fields its source must send; `drift` holds the findings recorded with the run."""
+
+    def __init__(self, message: str, drift_found: dict):
+        super().__init__(message)
+        self.drift = drift_found
+
+
 @dataclass(frozen=True, slots=True)
 class Reject:
     record_ref: str

@@ -36,14 +36,16 @@ class Scheduler:
         """Every source concurrently; one's failure never stops the others."""
         if self.running:
             raise RunInProgress()
+        # return_exceptions: an unexpected crash of one source must not leave the others running unwatched
         self._current = asyncio.ensure_future(asyncio.gather(*(
             run_source(self.pool, source, trigger=trigger, should_stop=lambda: self._stopping,
                        on_started=lambda run_id, name=source.name: on_started(name, run_id))
-            for source in self.sources)))
+            for source in self.sources), return_exceptions=True))
         try:
-            return list(await self._current)
+            results = await self._current
         finally:
             self._current = None
+        return [_outcome(source, result) for source, result in zip(self.sources, results)]
 
     async def trigger(self, wait_seconds: float = 5.0) -> list[dict]:
         """Starts a run now in the background; answers once every source has opened its run (or skipped)."""
@@ -89,6 +91,15 @@ class Scheduler:
         if not done:
             task.cancel()
             await asyncio.wait({task}, timeout=2)
+
+
+def _outcome(source: Source, result: RunOutcome | BaseException) -> RunOutcome:
+    if isinstance(result, RunOutcome):
+        return result
+    if isinstance(result, asyncio.CancelledError):
+        raise result
+    log.error("ETL run crashed", exc_info=result, extra={"etl_source": source.name})
+    return RunOutcome(source.name, "failed", error=f"crashed: {result.__class__.__name__}: {result}")
 
 
 def _log_failure(task: asyncio.Task) -> None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -98,7 +100,7 @@ class Upstream:
                     body = await _read_limited(response, 4096)
                     raise RetryableError(
                         f"{self.name} answered HTTP {response.status}: {_excerpt(body)}",
-                        retry_after=_retry_after(response.headers.get("Retry-After")))
+                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
                 if response.status >= 400:
                     body = await _read_limited(response, 4096)
                     raise SourceError(f"{self.name} answered HTTP {response.status}: {_excerpt(body)}")
@@ -127,22 +129,31 @@ def _parse(name: str, body: bytes, content_type: str) -> Any:
     try:
         return loads_exact(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        kind = "an HTML page" if body.lstrip()[:1] == b"<" else "invalid JSON"
-        raise SourceError(
-            f"{name} sent {kind} instead of JSON ({content_type or 'no content type'}): {exc}") from None
+        if body.lstrip()[:1] == b"<":
+            kind = f"an HTML page instead of JSON: {_excerpt(body)[:120]}"
+        else:
+            kind = f"a body that is not valid JSON ({exc})"
+        raise SourceError(f"{name} sent {kind} [{content_type or 'no content type'}, {len(body)} bytes]") from None
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None when absent or unreadable."""
+    text = (value or "").strip()
+    if not text:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(text)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
         return None
+    if moment.tzinfo is None:  # "-0000": the date is in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def _excerpt(body: bytes) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -15,6 +16,7 @@ from service.etl.upstream import TokenBucket, Upstream
 from service.settings import Settings
 
 USER_AGENT = f"crypto-market-data/{__version__}"
+PRO_GECKO_HOST = "pro-api.coingecko.com"
 
 
 @contextlib.asynccontextmanager
@@ -42,6 +44,12 @@ def _session(settings: Settings) -> aiohttp.ClientSession:
                                  raise_for_status=False)
 
 
+def coingecko_key_header(base_url: str) -> str:
+    """Pro keys go to the pro API's host under their own header; every other root takes a demo key."""
+    pro = (urlsplit(base_url).hostname or "").lower() == PRO_GECKO_HOST
+    return "x-cg-pro-api-key" if pro else "x-cg-demo-api-key"
+
+
 def _coinpaprika(settings: Settings, session: aiohttp.ClientSession) -> Upstream:
     headers = {"Authorization": settings.coinpaprika_api_key} if settings.coinpaprika_api_key else {}
     rate = settings.coinpaprika_requests_per_second
@@ -53,8 +61,7 @@ def _coinpaprika(settings: Settings, session: aiohttp.ClientSession) -> Upstream
 def _coingecko(settings: Settings, session: aiohttp.ClientSession) -> Upstream:
     headers = {}
     if settings.coingecko_api_key:
-        pro = "pro-api.coingecko.com" in settings.coingecko_base_url
-        headers["x-cg-pro-api-key" if pro else "x-cg-demo-api-key"] = settings.coingecko_api_key
+        headers[coingecko_key_header(settings.coingecko_base_url)] = settings.coingecko_api_key
     rate = settings.coingecko_requests_per_minute / 60
     return Upstream("coingecko", session, settings.coingecko_base_url, headers=headers,
                     bucket=TokenBucket(rate, capacity=max(1.0, min(5.0, rate * 10))),

@@ -9,7 +9,7 @@ from typing import Any
 
 from service.etl import drift
 from service.etl.normalize import Invalid
-from service.etl.records import QUOTE_COLUMNS, Batch, Reject, SourceError
+from service.etl.records import QUOTE_COLUMNS, Batch, DriftError, Reject, SourceError
 from service.jsonutil import dumps
 
 log = logging.getLogger(__name__)
@@ -17,18 +17,12 @@ _OBSERVED_AT = QUOTE_COLUMNS.index("observed_at")
 _COIN_ID = QUOTE_COLUMNS.index("coin_id")
 
 
-class DriftError(SourceError):
-    def __init__(self, message: str, drift_found: dict):
-        super().__init__(message)
-        self.drift = drift_found
-
-
 def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
                 normalize: Callable[[Mapping], tuple], known: Mapping[str, datetime],
                 stream: str, position: dict, nbytes: int, what: str) -> Batch:
     """One payload (a JSON array of coins) as a batch; raises SourceError when the payload is unusable."""
     if not isinstance(items, list):
-        raise SourceError(f"{source} sent a JSON {type(items).__name__} instead of an array of {what}")
+        raise SourceError(f"{source} sent {_json_kind(items)} instead of an array of {what}; nothing loaded")
     objects = [item for item in items if isinstance(item, dict)]
     report = drift.check(objects, expectation)
     found = report.as_dict()
@@ -57,6 +51,14 @@ def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
         batch.raw_api.append((source, fetched_at, quote[_COIN_ID], digest, payload))
         batch.quotes.append(quote)
     return batch
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = ", ".join(list(value)[:5])
+        return f"a JSON object (keys: {keys})" if keys else "an empty JSON object"
+    names = {str: "a JSON string", bool: "a JSON boolean", type(None): "JSON null"}
+    return names.get(type(value), "a JSON number")
 
 
 def _ref(item: Mapping, stream: str, index: int) -> str:

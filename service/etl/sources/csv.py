@@ -14,9 +14,10 @@ from typing import Any
 import aiocsv
 import aiofiles
 
+from service.etl import drift
 from service.etl import normalize as n
 from service.etl.csv_blocks import HEAD_BYTES, Block, read_blocks
-from service.etl.records import Batch, Reject, SourceError
+from service.etl.records import Batch, DriftError, Reject, SourceError
 
 log = logging.getLogger(__name__)
 NAME = "csv"
@@ -43,9 +44,19 @@ class CsvSource:
 
     async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
+        broken: list[DriftError] = []
         for path in self.files():
-            async for batch in _FileReader(path, self).batches(checkpoints.get(str(path.resolve()))):
-                yield batch
+            try:
+                async for batch in _FileReader(path, self).batches(checkpoints.get(str(path.resolve()))):
+                    yield batch
+            except DriftError as exc:  # the other files still load; the run fails at the end
+                broken.append(exc)
+        if broken:
+            found: dict[str, Any] = {}
+            for exc in broken:
+                for key, value in exc.drift.items():
+                    found.setdefault(key, {}).update(value)
+            raise DriftError("; ".join(str(exc) for exc in broken), found)
 
 
 class _FileReader:
@@ -64,7 +75,7 @@ class _FileReader:
             head = await handle.read(HEAD_BYTES)
             size = self.size = await handle.seek(0, io.SEEK_END)
             offset, line = 0, 0
-            if checkpoint and _same_file(checkpoint, head, size):
+            if checkpoint and await _same_file(handle, checkpoint, head, size):
                 offset, line = checkpoint["offset"], checkpoint["line"]
                 if checkpoint.get("header"):
                     self._use_header(checkpoint["header"])
@@ -83,22 +94,27 @@ class _FileReader:
                     return
                 yield batch
 
-    def _position(self, head: bytes, block_end: int, line: int, skipped: str | None = None) -> dict:
+    def _position(self, head: bytes, block_end: int, line: int, tail: bytes = b"",
+                  skipped: str | None = None) -> dict:
+        # head and tail (the bytes just before the offset) must both be unchanged for the file to count as
+        # the same one grown by appending; anything else is a replaced file, read afresh
         return {
             "offset": block_end, "line": line, "header": self.header,
             "head_len": len(head), "head_sha256": hashlib.sha256(head).hexdigest(),
+            "tail_len": len(tail), "tail_sha256": hashlib.sha256(tail).hexdigest(),
             **({"skipped": skipped} if skipped else {}),
         }
 
     def _file_problem(self, reason: str, head: bytes, line: int) -> Batch:
         """The whole file is passed over (checkpointed at its end) until it is replaced."""
         log.warning("CSV file skipped", extra={"file": self.stream, "reason": reason})
-        return Batch(stream=self.stream, position=self._position(head, self.size, line, reason),
+        return Batch(stream=self.stream, position=self._position(head, self.size, line, skipped=reason),
                      rejects=[Reject(f"{self.stream}:{max(line, 1)}", "", f"file skipped: {reason}")],
                      bytes=self.size, drift={"files_skipped": {self.stream: reason}})
 
     async def _batch(self, block: Block, head: bytes) -> Batch | None:
-        batch = Batch(stream=self.stream, position=self._position(head, block.end, block.end_line),
+        tail = block.data[-HEAD_BYTES:]
+        batch = Batch(stream=self.stream, position=self._position(head, block.end, block.end_line, tail),
                       bytes=block.end - block.start)
         batch.rejects.extend(Reject(f"{self.stream}:{ln}", raw, reason) for ln, raw, reason in block.problems)
         batch.rows_read += len(block.problems)
@@ -107,10 +123,8 @@ class _FileReader:
         fetched_at = datetime.now(timezone.utc)
         async for line_no, fields, error in records:
             if self.header is None:
-                problem = self._read_header(fields, error)
-                if problem:
-                    return self._file_problem(problem, head, line_no)
-                batch.position = self._position(head, block.end, block.end_line)
+                self._read_header(fields, error)
+                batch.position = self._position(head, block.end, block.end_line, tail)
                 ignored = [c for c in self.header if c not in REQUIRED + OPTIONAL]
                 if ignored:
                     log.warning("CSV columns ignored", extra={"file": self.stream, "columns": ignored})
@@ -133,15 +147,23 @@ class _FileReader:
             batch.raw_csv.append((fetched_at, self.stream, line_no, digest, fields))
         return batch
 
-    def _read_header(self, fields: list[str], error: str | None) -> str | None:
+    def _read_header(self, fields: list[str], error: str | None) -> None:
+        """Takes the header row; one without the required columns fails the run, naming them (nothing loads)."""
         if error is not None:
-            return f"unreadable header row: {error}"
+            raise DriftError(f"CSV {self.stream}: unreadable header row: {error}",
+                             {"files_failed": {self.stream: f"unreadable header row: {error}"}})
         names = [f.strip().lower().lstrip("\ufeff") for f in fields]
         missing = [c for c in REQUIRED if c not in names]
         if missing:
-            return f"header row lacks required column(s) {', '.join(missing)}"
+            unknown = [c for c in names if c not in REQUIRED + OPTIONAL]
+            renames = drift.renames(missing, unknown)
+            hint = "".join(f"; {r['expected']!r} may have been renamed to {r['seen']!r} "
+                           f"(confidence {r['confidence']})" for r in renames)
+            raise DriftError(
+                f"CSV {self.stream}: header lacks required column(s) {', '.join(missing)}{hint}; nothing loaded",
+                {"missing_required": {self.stream: missing},
+                 **({"possible_renames": {self.stream: renames}} if renames else {})})
         self._use_header(names)
-        return None
 
     def _use_header(self, names: list[str]) -> None:
         self.header = names
@@ -183,11 +205,17 @@ def _optional(fields: list[str], columns: dict[str, int], name: str) -> str | No
     return None if index is None else fields[index]
 
 
-def _same_file(checkpoint: Mapping[str, Any], head: bytes, size: int) -> bool:
-    head_len = checkpoint.get("head_len", -1)
-    if head_len > len(head) or size < checkpoint.get("offset", 0):
+async def _same_file(handle, checkpoint: Mapping[str, Any], head: bytes, size: int) -> bool:
+    head_len, offset = checkpoint.get("head_len", -1), checkpoint.get("offset", 0)
+    if head_len > len(head) or size < offset:
         return False
-    return hashlib.sha256(head[:head_len]).hexdigest() == checkpoint.get("head_sha256")
+    if hashlib.sha256(head[:head_len]).hexdigest() != checkpoint.get("head_sha256"):
+        return False
+    tail_len = checkpoint.get("tail_len", 0)
+    if not tail_len or tail_len > offset:
+        return True
+    await handle.seek(offset - tail_len)
+    return hashlib.sha256(await handle.read(tail_len)).hexdigest() == checkpoint.get("tail_sha256")
 
 
 def _decode(data: bytes, *, at_file_start: bool) -> tuple[str, bool]:

@@ -1,0 +1,46 @@
+"""POST /etl/run: starts a run of every enabled source now, for callers holding ADMIN_TOKEN."""
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+from aiohttp_apispec import docs, response_schema
+
+from service.api.schemas import Error, EtlStarted
+from service.errors import ApiError
+from service.etl.scheduler import RunInProgress
+from service.keys import SCHEDULER, SETTINGS
+from service.logs import request_id_var
+from service.responses import json_response
+
+routes = web.RouteTableDef()
+_BEARER = "bearer "
+
+
+@docs(tags=["etl"], summary="Start an ETL run of every enabled source now",
+      description="Needs `Authorization: Bearer <ADMIN_TOKEN>`; the route does not exist (404) while the "
+                  "service has no ADMIN_TOKEN. Answers once every source has opened its run.",
+      parameters=[{"in": "header", "name": "Authorization", "type": "string", "required": False,
+                   "description": "Bearer <ADMIN_TOKEN>", "x-example": "Bearer change-me"}],
+      responses={401: {"description": "Missing or wrong token", "schema": Error},
+                 404: {"description": "ADMIN_TOKEN is not configured", "schema": Error},
+                 409: {"description": "A run is already in progress", "schema": Error}})
+@response_schema(EtlStarted, 202, description="The runs started, one per enabled source")
+@routes.post("/etl/run")
+async def post_etl_run(request: web.Request) -> web.Response:
+    token = request.app[SETTINGS].admin_token
+    if not token:
+        raise ApiError(404, "no such route or resource")
+    if not _authorized(request.headers.get("Authorization", ""), token):
+        raise ApiError(401, "send Authorization: Bearer <ADMIN_TOKEN>", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        runs = await request.app[SCHEDULER].trigger()
+    except RunInProgress:
+        raise ApiError(409, "an ETL run is already in progress; try again when it has finished") from None
+    return json_response({"request_id": request_id_var.get(), "runs": runs}, status=202)
+
+
+def _authorized(header: str, token: str) -> bool:
+    if header[:len(_BEARER)].lower() != _BEARER:
+        return False
+    return hmac.compare_digest(header[len(_BEARER):].strip().encode(), token.encode())

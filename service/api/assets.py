@@ -1,0 +1,50 @@
+"""GET /assets/{symbol}: one asset's latest quote from every source side by side, with the price spread."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from aiohttp import web
+from aiohttp_apispec import docs, match_info_schema, response_schema
+
+from service.api.deadline import db_deadline
+from service.api.schemas import AssetEnvelope, AssetPath, Error
+from service.errors import ApiError
+from service.keys import POOL
+from service.logs import request_id_var
+from service.middlewares import elapsed_ms
+from service.responses import json_response
+from service.sql import SQL
+
+routes = web.RouteTableDef()
+_SPREAD_PLACES = Decimal("0.000001")
+_SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24h_usd", "observed_at")
+
+
+@docs(tags=["data"], summary="One asset across sources, with the spread between their prices",
+      description="Distinct assets that share the symbol (different names) are separate entries, never merged. "
+                  "`spread_pct` = (highest - lowest) / lowest * 100.",
+      responses={404: {"description": "No asset has this symbol", "schema": Error},
+                 400: {"description": "A bad symbol", "schema": Error}})
+@match_info_schema(AssetPath)
+@response_schema(AssetEnvelope, 200, description="Each asset with this symbol, its sources side by side")
+@routes.get("/assets/{symbol}")
+async def get_asset(request: web.Request) -> web.Response:
+    symbol = request["match_info"]["symbol"].strip().upper()
+    async with db_deadline(request):
+        rows = await request.app[POOL].fetch(SQL.select_asset_quotes, symbol)
+    if not rows:
+        raise ApiError(404, f"no asset with symbol {symbol!r}")
+    assets: dict[int, dict] = {}
+    for row in rows:
+        asset = assets.setdefault(row["asset_id"], {
+            "asset_id": row["asset_id"], "symbol": row["symbol"], "name": row["name"], "sources": []})
+        asset["sources"].append({name: row[name] for name in _SOURCE_FIELDS})
+    return json_response({"request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request),
+                          "symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
+
+
+def _with_spread(asset: dict) -> dict:
+    prices = [quote["price_usd"] for quote in asset["sources"]]
+    low, high = min(prices), max(prices)
+    spread = ((high - low) / low * 100).quantize(_SPREAD_PLACES) if low > 0 else None
+    return {**asset, "min_price_usd": low, "max_price_usd": high, "spread_pct": spread}

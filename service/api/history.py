@@ -1,0 +1,88 @@
+"""GET /history: one asset's observations over time, paged by an opaque keyset cursor."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from aiohttp import web
+from aiohttp_apispec import docs, querystring_schema, response_schema
+
+from service.api import cursors
+from service.api.deadline import db_deadline
+from service.api.schemas import Error, HistoryEnvelope, HistoryQuery
+from service.keys import POOL, SNAPSHOTS
+from service.logs import request_id_var
+from service.middlewares import elapsed_ms
+from service.responses import json_response
+from service.sql import SQL
+
+routes = web.RouteTableDef()
+
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+_ROW_FIELDS = ("symbol", "name", "source", "coin_id", "asset_id", "rank", "price_usd", "market_cap_usd",
+               "volume_24h_usd", "percent_change_24h", "circulating_supply", "total_supply", "max_supply",
+               "observed_at", "ingested_at")
+
+
+@docs(tags=["data"], summary="The time series of one asset",
+      description="Every distinct observation ever ingested for `symbol`, once, ordered by observed_at "
+                  "(then source and coin_id). Follow `next_cursor` until it is null; records that existed "
+                  "when the first page was read come exactly once even while an ETL run writes. "
+                  "Sends a weak ETag: repeat it in If-None-Match to get 304 while nothing changed.",
+      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error},
+                 304: {"description": "Not modified since the ETag sent in If-None-Match"}})
+@querystring_schema(HistoryQuery)
+@response_schema(HistoryEnvelope, 200, description="One page of observations, oldest first")
+@routes.get("/history")
+async def get_history(request: web.Request) -> web.StreamResponse:
+    query = request["querystring"]
+    symbol = query["symbol"].strip().upper()
+    source = query.get("source")
+    after = (_EARLIEST, "", "")
+    if "cursor" in query:
+        state = cursors.decode(query["cursor"], {"y": str, "k": list})
+        if state["y"] != symbol or state.get("o") != source:
+            raise cursors.invalid()
+        after = _cursor_key(state["k"])
+    async with db_deadline(request):
+        snapshot = await request.app[SNAPSHOTS].current()
+    etag = _etag(snapshot.version, request.query_string)
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=_cache_headers(etag))
+    limit = query["limit"]
+    async with db_deadline(request):
+        rows = await request.app[POOL].fetch(
+            SQL.select_history_page, symbol, source, query.get("from_", _EARLIEST), query.get("to", _LATEST),
+            *after, limit + 1)
+    page = [{name: row[name] for name in _ROW_FIELDS} for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = cursors.encode({"y": symbol, "o": source,
+                                      "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
+    return json_response({
+        "request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request), "symbol": symbol,
+        "data": page, "limit": limit, "next_cursor": next_cursor,
+    }, headers=_cache_headers(etag))
+
+
+def _cursor_key(values: list) -> tuple[datetime, str, str]:
+    if len(values) != 3 or not all(isinstance(v, str) for v in values):
+        raise cursors.invalid()
+    try:
+        observed_at = datetime.fromisoformat(values[0])
+    except ValueError:
+        raise cursors.invalid() from None
+    if observed_at.tzinfo is None:
+        raise cursors.invalid()
+    return observed_at, values[1], values[2]
+
+
+def _etag(version: str, query_string: str) -> str:
+    digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
+    return f'W/"h{version}-{digest}"'
+
+
+def _cache_headers(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "no-cache"}

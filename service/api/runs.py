@@ -1,0 +1,65 @@
+"""GET /runs and GET /runs/{id}: the ETL run log, newest first."""
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_apispec import docs, match_info_schema, querystring_schema, response_schema
+
+from service.api import cursors
+from service.api.deadline import db_deadline
+from service.api.schemas import MAX_ID, Error, RunEnvelope, RunId, RunsEnvelope, RunsQuery
+from service.errors import ApiError
+from service.keys import POOL
+from service.logs import request_id_var
+from service.middlewares import elapsed_ms
+from service.responses import json_response
+from service.sql import SQL
+
+routes = web.RouteTableDef()
+
+
+@docs(tags=["etl"], summary="Recent ETL runs, newest first",
+      description="One item per source's run. Cursor mode (default): follow `next_cursor` until it is null. "
+                  "Page mode: pass `page` (1-based) to also get `page` and `total_records`.",
+      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error}})
+@querystring_schema(RunsQuery)
+@response_schema(RunsEnvelope, 200, description="One page of runs, newest first")
+@routes.get("/runs")
+async def get_runs(request: web.Request) -> web.Response:
+    query = request["querystring"]
+    source, status, limit = query.get("source"), query.get("status"), query["limit"]
+    below, offset = MAX_ID, 0
+    if "cursor" in query:
+        state = cursors.decode(query["cursor"], {"before": int})
+        if state.get("source") != source or state.get("status") != status \
+                or not 1 <= state["before"] <= MAX_ID:
+            raise cursors.invalid()
+        below = state["before"]
+    body = {"request_id": request_id_var.get(), "api_latency_ms": 0.0}
+    pool = request.app[POOL]
+    async with db_deadline(request):
+        if "page" in query:
+            offset = (query["page"] - 1) * limit
+            body.update(page=query["page"],
+                        total_records=await pool.fetchval(SQL.select_runs_count, source, status))
+        rows = await pool.fetch(SQL.select_runs_page, source, status, below, limit + 1, offset)
+    runs = [dict(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit and "page" not in query:
+        next_cursor = cursors.encode({"before": runs[-1]["id"], "source": source, "status": status})
+    body.update(data=runs, limit=limit, next_cursor=next_cursor, api_latency_ms=elapsed_ms(request))
+    return json_response(body)
+
+
+@docs(tags=["etl"], summary="One ETL run",
+      responses={400: {"description": "The id is not a positive whole number", "schema": Error},
+                 404: {"description": "No run has this id", "schema": Error}})
+@match_info_schema(RunId)
+@response_schema(RunEnvelope, 200, description="The run")
+@routes.get("/runs/{id}")
+async def get_run(request: web.Request) -> web.Response:
+    run_id = request["match_info"]["id"]
+    async with db_deadline(request):
+        row = await request.app[POOL].fetchrow(SQL.select_run, run_id)
+    if row is None:
+        raise ApiError(404, f"no run with id {run_id}")
+    return json_response({"request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request), **dict(row)})

@@ -1,0 +1,47 @@
+"""GET /stats: ETL analytics: run totals, each source's record and its latest run, table sizes."""
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_apispec import docs, response_schema
+
+from service.api.deadline import db_deadline
+from service.api.schemas import Stats
+from service.keys import POOL, SETTINGS
+from service.logs import request_id_var
+from service.middlewares import elapsed_ms
+from service.responses import json_response
+from service.sql import SQL
+
+routes = web.RouteTableDef()
+
+_LAST_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "duration_seconds", "error", "rows_read",
+                    "rows_inserted", "rows_updated", "rows_unchanged", "rows_rejected")
+
+
+@docs(tags=["etl"], summary="ETL analytics: run totals, per-source results, record totals",
+      description="`total_records_processed` sums the records every run read. `last_success` / "
+                  "`last_failure` are when the newest successful / failed run finished. `sources` lists "
+                  "every enabled source and any other source that has runs.")
+@response_schema(Stats, 200, description="Run totals, per-source results and table sizes")
+@routes.get("/stats")
+async def get_stats(request: web.Request) -> web.Response:
+    async with db_deadline(request), request.app[POOL].acquire() as connection:
+        totals = await connection.fetchrow(SQL.select_run_totals)
+        per_source = await connection.fetch(SQL.select_source_stats)
+        records = await connection.fetchrow(SQL.select_record_totals)
+    by_source = {row["source"]: row for row in per_source}
+    names = list(dict.fromkeys([*request.app[SETTINGS].etl_sources, *by_source]))
+    return json_response({
+        "request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request),
+        **dict(totals), "sources": [_source(name, by_source.get(name)) for name in names],
+        "records": dict(records),
+    })
+
+
+def _source(name: str, row) -> dict:
+    if row is None:
+        return {"source": name, "runs": 0, "successes": 0, "failures": 0, "last_success_at": None,
+                "last_run": None}
+    return {"source": name, "runs": row["runs"], "successes": row["successes"], "failures": row["failures"],
+            "last_success_at": row["last_success_at"],
+            "last_run": {field: row[field] for field in _LAST_RUN_FIELDS}}
