@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
 from service.api import cursors
+from service.api.deadline import db_deadline
 from service.api.schemas import DataQuery, Error, PageEnvelope
 from service.api.snapshots import Snapshot, order_key
 from service.keys import SNAPSHOTS
@@ -39,7 +40,8 @@ async def get_data(request: web.Request) -> web.StreamResponse:
         snapshot = snapshots.pinned(state["v"])
         after_key = _cursor_key(state["r"], column, descending)
     if snapshot is None:
-        snapshot = await snapshots.current()
+        async with db_deadline(request):
+            snapshot = await snapshots.current()
     etag = _etag(snapshot, request.query_string)
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=_cache_headers(etag))

@@ -11,6 +11,9 @@ SORT_KEYS = ("market_cap_usd", "price_usd", "volume_24h_usd", "percent_change_24
 SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
 # cursors are URL-safe base64 this service wrote; the cap keeps a URL far below the server's 8 KB line limit
 CURSOR_RULES = [validate.Length(min=1, max=512), validate.Regexp(r"^[A-Za-z0-9_-]+$")]
+# symbols are printable text: PostgreSQL refuses NUL in text, and control characters are never a symbol
+SYMBOL_RULES = [validate.Length(min=1, max=64),
+                validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="must be printable text")]
 
 
 class QuerySchema(Schema):
@@ -21,7 +24,7 @@ class QuerySchema(Schema):
 class DataQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
                            metadata={"description": "Only this source's records", "example": "coingecko"})
-    symbol = fields.String(validate=validate.Length(min=1, max=64),
+    symbol = fields.String(validate=SYMBOL_RULES,
                            metadata={"description": "Exact symbol, case-insensitive", "example": "BTC"})
     min_price = fields.Decimal(validate=validate.Range(min=0), allow_nan=False, as_string=True,
                                metadata={"description": "Lowest price_usd (inclusive)"})
@@ -94,7 +97,7 @@ RUN_STATUSES = ("running", "success", "failed")
 
 
 class HistoryQuery(QuerySchema):
-    symbol = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    symbol = fields.String(required=True, validate=SYMBOL_RULES,
                            metadata={"description": "The asset's symbol, case-insensitive", "example": "BTC"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
                            metadata={"description": "Only this source's observations", "example": "csv"})
@@ -228,7 +231,7 @@ class EtlStarted(Schema):
 
 
 class AssetPath(Schema):
-    symbol = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    symbol = fields.String(required=True, validate=SYMBOL_RULES,
                            metadata={"description": "The symbol, case-insensitive", "example": "BTC"})
 
 

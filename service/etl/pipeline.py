@@ -40,7 +40,9 @@ class StopRequested(Exception):
 
 async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "schedule",
                      should_stop: Callable[[], bool] = lambda: False,
-                     on_started: Callable[[int | None], None] = lambda run_id: None) -> RunOutcome:
+                     on_started: Callable[[int | None], None] = lambda run_id: None,
+                     min_gap_seconds: float = 0.0) -> RunOutcome:
+    """One run of `source`; `min_gap_seconds` skips it when any replica started one that recently."""
     source_var.set(source.name)
     try:
         connection = await pool.acquire()
@@ -54,6 +56,11 @@ async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "sche
             log.info("source is being run by another process; skipped")
             return RunOutcome(source.name, "skipped", error="another process is running this source")
         try:
+            if min_gap_seconds and await connection.fetchval(SQL.select_recent_run_exists, source.name,
+                                                             float(min_gap_seconds)):
+                on_started(None)
+                log.info("source ran recently (another replica); skipped")
+                return RunOutcome(source.name, "skipped", error="ran recently on another replica")
             return await _locked_run(connection, source, trigger, should_stop, on_started)
         finally:
             await _quietly(lambda: connection.fetchval(SQL.unlock_source, source.name))

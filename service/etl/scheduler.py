@@ -36,10 +36,14 @@ class Scheduler:
         """Every source concurrently; one's failure never stops the others."""
         if self.running:
             raise RunInProgress()
+        # Replicas share the schedule: a scheduled run skips a source some replica started within half an
+        # interval, so each source runs about once per interval across all of them.
+        min_gap = self.interval / 2 if trigger == "schedule" else 0.0
         # return_exceptions: an unexpected crash of one source must not leave the others running unwatched
         self._current = asyncio.ensure_future(asyncio.gather(*(
             run_source(self.pool, source, trigger=trigger, should_stop=lambda: self._stopping,
-                       on_started=lambda run_id, name=source.name: on_started(name, run_id))
+                       on_started=lambda run_id, name=source.name: on_started(name, run_id),
+                       min_gap_seconds=min_gap)
             for source in self.sources), return_exceptions=True))
         try:
             results = await self._current

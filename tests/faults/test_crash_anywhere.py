@@ -1,0 +1,104 @@
+"""Crash anywhere: SIGKILL the ETL at random moments, rerun, and end with exactly one clean run's data."""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import asyncpg
+import pytest
+
+from tests.fakes.upstream import FakeCoinGecko, Fault, make_gecko_coins
+from tests.faults.support import ServiceProcess, canonical_dump, service_env
+
+pytestmark = pytest.mark.slow
+KILLS = 5
+
+
+async def history_count(dsn: str) -> int:
+    connection = await asyncpg.connect(dsn)
+    try:
+        exists = await connection.fetchval("SELECT to_regclass('quotes_history') IS NOT NULL")
+        return await connection.fetchval("SELECT count(*) FROM quotes_history") if exists else 0
+    finally:
+        await connection.close()
+
+
+async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None = None) -> int | None:
+    """One `python -m service etl --source NAME`; SIGKILLed after `kill_after` seconds when given.
+
+    Returns the exit code, or None when the kill landed while it was still running."""
+    process = ServiceProcess(env, "etl", "--source", source, log_dir=log_dir)
+    await process.start()
+    try:
+        if kill_after is None:
+            code = await process.wait(180)
+            assert code == 0, f"the uninterrupted run exited {code}:\n{process.log_tail()}"
+            return code
+        try:
+            return await process.wait(kill_after)
+        except asyncio.TimeoutError:
+            await process.kill()
+            return None
+    finally:
+        await process.close()
+
+
+async def kill_and_rerun(env: dict, source: str, dsn: str, log_dir, rng: random.Random,
+                         delays: tuple[float, float]) -> list[int]:
+    """KILLS runs each killed after a random delay, then one run to completion; the progress seen after each kill."""
+    progress = []
+    for _ in range(KILLS):
+        code = await run_etl(env, source, log_dir, kill_after=rng.uniform(*delays))
+        assert code in (None, 0), f"an interrupted-then-resumed run failed with exit code {code}"
+        progress.append(await history_count(dsn))
+    assert await run_etl(env, source, log_dir) == 0
+    return progress
+
+
+async def assert_runs_closed(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        statuses = await connection.fetch("SELECT status, error FROM etl_runs ORDER BY id")
+    finally:
+        await connection.close()
+    assert statuses[-1]["status"] == "success"
+    assert all(r["status"] != "running" for r in statuses[:-1]), "a killed run was never closed"
+
+
+async def test_csv_load_killed_at_random_moments_equals_one_clean_run(
+        empty_database, big_csv, big_csv_reference, tmp_path):
+    seed = int(time.time())
+    rng = random.Random(seed)
+    crashed = await empty_database()
+    options = {"CSV_PATH": big_csv, "ETL_BATCH_SIZE": 2000}
+
+    progress = await kill_and_rerun(service_env(DATABASE_URL=crashed, **options), "csv", crashed, tmp_path,
+                                    rng, delays=(0.8, 3.0))
+
+    expected = big_csv_reference
+    assert len(expected["quotes_history"]) == 200_000 and len(expected["etl_rejects"]) == 20
+    assert any(0 < p < 200_000 for p in progress), f"no kill landed mid-load (seed {seed}): {progress}"
+    assert await canonical_dump(crashed) == expected, f"seed {seed}, progress after kills {progress}"
+    await assert_runs_closed(crashed)
+
+
+async def test_api_load_killed_at_random_moments_equals_one_clean_run(empty_database, aiohttp_server, tmp_path):
+    seed = int(time.time())
+    rng = random.Random(seed)
+    fake = FakeCoinGecko(make_gecko_coins(3000, seed=3))
+    fake.faults.append(Fault(delay=0.12, times=10 ** 6))  # every page slow: ~4 s for 31 pages
+    server = await aiohttp_server(fake.make_app())
+    clean, crashed = await empty_database(), await empty_database()
+    options = {"COINGECKO_BASE_URL": fake.base_url(server), "ETL_SOURCES": "coingecko", "COINGECKO_PER_PAGE": 100,
+               "COINGECKO_MAX_PAGES": 50, "COINGECKO_REQUESTS_PER_MINUTE": 60000, "HTTP_MAX_RETRIES": 0}
+    assert await run_etl(service_env(DATABASE_URL=clean, **options), "coingecko", tmp_path) == 0
+
+    progress = await kill_and_rerun(service_env(DATABASE_URL=crashed, **options), "coingecko", crashed,
+                                    tmp_path, rng, delays=(0.8, 2.5))
+
+    expected = await canonical_dump(clean)
+    assert len(expected["quotes_history"]) == 3000
+    assert any(0 < p < 3000 for p in progress), f"no kill landed mid-load (seed {seed}): {progress}"
+    assert await canonical_dump(crashed) == expected, f"seed {seed}, progress after kills {progress}"
+    await assert_runs_closed(crashed)
