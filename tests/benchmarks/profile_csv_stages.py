@@ -1,0 +1,105 @@
+"""Where a CSV ingest's time goes: database time per SQL statement vs Python time in the source, in one process.
+
+    /tmp/venv/bin/python tests/benchmarks/profile_csv_stages.py [--rows 1000000] [--batch-bytes 1048576]
+
+Runs the service's own pipeline (`service.etl.pipeline.run_source` over `CsvSource`) in this process on a
+fresh, migrated database, with the connection wrapped so every awaited database call is timed under the
+name of its statement (`sql/<name>.sql`, or `copy:<table>`). What is not database time is Python: reading,
+parsing, validating, normalizing and hashing the rows (py-spy or pyinstrument break that down further).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import sys
+import time
+from pathlib import Path
+
+import common
+
+from service import db
+from service.etl import pipeline
+from service.etl.sources.csv import CsvSource
+from service.settings import Settings
+from service.sql import SQL
+
+_NAMES = {text: name for name, text in SQL.items()}
+
+
+class _TimedConnection:
+    """Passes every call through to the asyncpg connection, adding the awaited time to its statement's total."""
+
+    def __init__(self, connection, totals: collections.Counter, counts: collections.Counter):
+        self._connection = connection
+        self._totals = totals
+        self._counts = counts
+
+    def __getattr__(self, name):
+        attribute = getattr(self._connection, name)
+        if name not in ("execute", "fetch", "fetchval", "fetchrow", "copy_records_to_table"):
+            return attribute
+
+        async def timed(first, *args, **kwargs):
+            key = f"copy:{first}" if name == "copy_records_to_table" else _NAMES.get(first, first[:40])
+            started = time.perf_counter()
+            try:
+                return await attribute(first, *args, **kwargs)
+            finally:
+                self._totals[key] += time.perf_counter() - started
+                self._counts[key] += 1
+        return timed
+
+
+class _TimedPool:
+    def __init__(self, pool, totals, counts):
+        self._pool, self._totals, self._counts = pool, totals, counts
+
+    async def acquire(self):
+        return _TimedConnection(await self._pool.acquire(), self._totals, self._counts)
+
+    async def release(self, connection):
+        await self._pool.release(connection._connection)
+
+
+async def run(dsn: str, csv_path: Path, batch_bytes: int) -> None:
+    settings = Settings(database_url=dsn, log_format="text", log_level="WARNING")
+    await db.migrate(dsn)
+    pool = await db.create_pool(dsn, settings)
+    totals: collections.Counter = collections.Counter()
+    counts: collections.Counter = collections.Counter()
+    try:
+        source = CsvSource(csv_path, block_bytes=batch_bytes)
+        started, cpu = time.perf_counter(), time.process_time()
+        outcome = await pipeline.run_source(_TimedPool(pool, totals, counts), source, trigger="bench")
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await pool.close()
+    if outcome.status != "success":
+        raise RuntimeError(f"run failed: {outcome.error}")
+    database = sum(totals.values())
+    rows = [common.Row("whole run", f"{wall:.2f} s", f"{outcome.counts.read:,} rows", "100 %"),
+            common.Row("  Python (wall minus database calls)", f"{wall - database:.2f} s", f"CPU {cpu:.2f} s",
+                       f"{(wall - database) / wall:.0%}"),
+            common.Row("  database calls", f"{database:.2f} s", "", f"{database / wall:.0%}")]
+    for key, seconds in totals.most_common():
+        rows.append(common.Row(f"    {key}", f"{seconds:.2f} s", f"{counts[key]} calls", f"{seconds / wall:.0%}"))
+    common.print_table(f"CSV ingest by stage ({outcome.counts.read:,} rows)", rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch-bytes", type=int, default=1 << 20, help="CsvSource block size (default 1 MiB)")
+    parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
+    args = parser.parse_args(argv)
+    path = common.csv_file(args.rows, symbols=200, bad_rows=50)
+    with common.embedded_postgres(args.database_url) as admin_url, \
+            common.fresh_database(admin_url, "bench_stages") as dsn:
+        asyncio.run(run(dsn, path, args.batch_bytes))
+    print(f"machine: {common.machine()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
