@@ -32,13 +32,12 @@ class Scheduler:
         return self._current is not None and not self._current.done()
 
     async def run_all(self, trigger: str = "schedule",
-                      on_started: Callable[[str, int | None], None] = lambda s, r: None) -> list[RunOutcome]:
-        """Every source concurrently; one's failure never stops the others."""
+                      on_started: Callable[[str, int | None], None] = lambda s, r: None,
+                      min_gap: float = 0.0) -> list[RunOutcome]:
+        """Every source concurrently; one's failure never stops the others. A source that some replica
+        started less than `min_gap` seconds ago is skipped."""
         if self.running:
             raise RunInProgress()
-        # Replicas share the schedule: a scheduled run skips a source some replica started within half an
-        # interval, so each source runs about once per interval across all of them.
-        min_gap = self.interval / 2 if trigger == "schedule" else 0.0
         # return_exceptions: an unexpected crash of one source must not leave the others running unwatched
         self._current = asyncio.ensure_future(asyncio.gather(*(
             run_source(self.pool, source, trigger=trigger, should_stop=lambda: self._stopping,
@@ -74,7 +73,9 @@ class Scheduler:
             await asyncio.sleep(max(0.0, next_start - time.monotonic()))
             next_start = time.monotonic() + self.interval
             try:
-                outcomes = await self.run_all()
+                # replicas share the schedule: skipping a source some replica started within half an
+                # interval makes each source run about once per interval across all of them
+                outcomes = await self.run_all(min_gap=self.interval / 2)
             except RunInProgress:
                 log.info("scheduled run skipped: a run triggered by the API is still going")
                 continue
