@@ -11,13 +11,14 @@ from aiohttp_apispec import setup_aiohttp_apispec, validation_middleware
 
 from service import SERVICE_NAME, __version__, db, metrics
 from service.api import ROUTES
+from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.errors import error_middleware, validation_error
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
-from service.keys import POOL, RATE_LIMITER, SCHEDULER, SETTINGS, SNAPSHOTS
+from service.keys import POOL, RATE_LIMITER, RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS
 from service.listener import listen_forever
-from service.middlewares import rate_limit, request_context
+from service.middlewares import rate_limit, request_context, response_cache
 from service.ratelimit import ClientRateLimiter
 from service.settings import Settings
 
@@ -27,13 +28,16 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
+    # cache hits are answered before validation; the rate limiter is out of the chain when it is off
+    limited = [rate_limit] if settings.api_rate_limit > 0 else []
     app = web.Application(
-        middlewares=[request_context, error_middleware, rate_limit, validation_middleware],
+        middlewares=[request_context, error_middleware, *limited, response_cache, validation_middleware],
         client_max_size=MAX_BODY_BYTES,
         handler_args={"max_line_size": 8190, "max_field_size": 8190},
     )
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
+    app[RESPONSE_CACHE] = ResponseCache()
     for table in ROUTES:
         app.router.add_routes(table)
     setup_aiohttp_apispec(

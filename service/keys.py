@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.etl.scheduler import Scheduler
 from service.ratelimit import ClientRateLimiter
@@ -14,3 +15,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 SNAPSHOTS = web.AppKey("snapshots", Snapshots)
 RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
+RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)

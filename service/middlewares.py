@@ -1,29 +1,42 @@
-"""Request-wide concerns: request id, access log and metrics, gzip, per-client rate limit."""
+"""Request-wide concerns: request id, access log and metrics, gzip, per-client rate limit, the response cache."""
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
+import os
 import re
 import time
-import uuid
 
 from aiohttp import web
 
 from service import metrics
+from service.api.response_cache import Entry
 from service.errors import envelope
-from service.keys import RATE_LIMITER
+from service.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
 from service.logs import request_id_var
+from service.responses import BODY_REST, REQUEST_START, head
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-REQUEST_START = web.RequestKey("request_start", float)
 COMPRESS_MIN_BYTES = 1024
+CACHED_PATHS = ("/data", "/history")
+CACHED_PREFIXES = ("/assets/",)
+# 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
+_ID_PREFIX = os.urandom(8).hex()
+_ID_COUNT = itertools.count()
+_METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNT):016x}"
 
 
 @web.middleware
 async def request_context(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: every response, errors included, carries X-Request-ID; every log line the request id."""
-    sent = request.headers.get("X-Request-ID", "")
-    request_id = sent if _SANE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+    sent = request.headers.get("X-Request-ID")
+    request_id = sent if sent and _SANE_REQUEST_ID.match(sent) else new_request_id()
     token = request_id_var.set(request_id)
     request[REQUEST_START] = start = time.perf_counter()
     status = 500
@@ -35,28 +48,90 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         return response
     finally:
         elapsed = time.perf_counter() - start
-        route = _route(request)
-        metrics.HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
-        metrics.HTTP_LATENCY.labels(request.method, route).observe(elapsed)
-        log.info("request", extra={"method": request.method, "path": request.path, "status": status,
-                                   "duration_ms": round(elapsed * 1000, 2), "remote": request.remote})
+        _observe(request, status, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info("request", extra={"method": request.method, "path": request.path, "status": status,
+                                       "duration_ms": round(elapsed * 1000, 2), "remote": request.remote})
         request_id_var.reset(token)
 
 
 @web.middleware
 async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
+    """Only in the chain when API_RATE_LIMIT > 0."""
     limiter = request.app[RATE_LIMITER]
-    if limiter.enabled:
-        wait = limiter.check(request.remote or "unknown")
-        if wait:
-            return envelope(429, "too many requests from this address; slow down",
-                            headers={"Retry-After": limiter.retry_after_header(wait)})
+    wait = limiter.check(request.remote or "unknown")
+    if wait:
+        return envelope(429, "too many requests from this address; slow down",
+                        headers={"Retry-After": limiter.retry_after_header(wait)})
     return await handler(request)
+
+
+@web.middleware
+async def response_cache(request: web.Request, handler) -> web.StreamResponse:
+    """Before parameter validation: a GET whose exact path and query got a 200 in this data generation is
+    answered from memory. Only 200s are stored, so a bad parameter always reaches validation and its 400."""
+    path = request.path
+    if request.method != "GET" or not (path in CACHED_PATHS or path.startswith(CACHED_PREFIXES)):
+        return await handler(request)
+    cache = request.app[RESPONSE_CACHE]
+    generation = request.app[SNAPSHOTS].generation
+    key = request.raw_path
+    entry = cache.get(key, generation)
+    if entry is None:
+        pending = cache.computing(key, generation)
+        if pending is None:
+            return await _compute_first(request, handler, key, generation)
+        # right after a change many clients ask the same thing: one computes it, the others wait for it
+        cache.waits += 1
+        await asyncio.shield(pending)
+        entry = cache.get(key, generation)
+        if entry is None:  # the first one's answer was not a 200: find our own
+            return await _compute(request, handler, key, generation)
+    cache.hits += 1
+    return _from_cache(request, entry)
+
+
+async def _compute_first(request: web.Request, handler, key: str, generation: int) -> web.StreamResponse:
+    cache = request.app[RESPONSE_CACHE]
+    computing = cache.start(key, generation)
+    try:
+        return await _compute(request, handler, key, generation)
+    finally:
+        cache.done(key, generation, computing)
+
+
+async def _compute(request: web.Request, handler, key: str, generation: int) -> web.StreamResponse:
+    cache = request.app[RESPONSE_CACHE]
+    cache.misses += 1
+    response = await handler(request)
+    rest = request.get(BODY_REST)
+    if rest is not None and response.status == 200:
+        cache.put(key, generation, rest, response.headers.get("ETag"))
+    return response
+
+
+def _from_cache(request: web.Request, entry: Entry) -> web.Response:
+    headers = {"Content-Type": "application/json"}
+    if entry.etag is not None:
+        headers["ETag"] = entry.etag
+        headers["Cache-Control"] = "no-cache"
+        if entry.etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+    first = head(request)
+    if len(entry.rest) + len(first) < COMPRESS_MIN_BYTES:
+        return web.Response(body=first + entry.rest, headers=headers)
+    headers["Vary"] = "Accept-Encoding"
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=entry.gzipped(first), headers=headers)
+    return web.Response(body=first + entry.rest, headers=headers)
 
 
 def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:
     """Large JSON bodies go gzipped to clients that accept it; small ones are not worth the CPU."""
     if not isinstance(response, web.Response) or response.body is None or response.status == 304:
+        return
+    if "Vary" in response.headers:  # already decided (a cache hit)
         return
     if response.content_type != "application/json" or len(response.body) < COMPRESS_MIN_BYTES:
         return
@@ -65,8 +140,17 @@ def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:
         response.enable_compression(web.ContentCoding.gzip)
 
 
-def elapsed_ms(request: web.Request) -> float:
-    return round((time.perf_counter() - request[REQUEST_START]) * 1000, 3)
+def _observe(request: web.Request, status: int, elapsed: float) -> None:
+    """The request's metrics; the labelled children are looked up once per (method, route, status)."""
+    key = (request.method, _route(request), status)
+    children = _METRIC_CHILDREN.get(key)
+    if children is None:
+        children = (metrics.HTTP_REQUESTS.labels(key[0], key[1], str(status)),
+                    metrics.HTTP_LATENCY.labels(key[0], key[1]))
+        if len(_METRIC_CHILDREN) < 10_000:  # methods are client-chosen: never an unbounded dict
+            _METRIC_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(elapsed)
 
 
 def _route(request: web.Request) -> str:

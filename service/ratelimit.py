@@ -12,10 +12,6 @@ class ClientRateLimiter:
         self.max_clients = max_clients
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0
-
     def check(self, client: str) -> float:
         """0 when the request may go ahead, else the seconds to wait before the next one will."""
         now = time.monotonic()

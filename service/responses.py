@@ -1,12 +1,42 @@
-"""Compact JSON responses with exact decimals."""
+"""Compact JSON responses with exact decimals; data bodies are built so their per-request head can be spliced."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from service.jsonutil import dumps
+from service.logs import request_id_var
+
+REQUEST_START = web.RequestKey("request_start", float)
+# a 200 data body without its request_id/api_latency_ms head: what the response cache keeps
+BODY_REST = web.RequestKey("body_rest", bytes)
 
 
 def json_response(body: Any, *, status: int = 200, headers=None) -> web.Response:
     return web.Response(body=dumps(body), status=status, headers=headers, content_type="application/json")
+
+
+def elapsed_ms(request: web.Request) -> float:
+    return round((time.perf_counter() - request[REQUEST_START]) * 1000, 3)
+
+
+def body_rest(fields: dict) -> bytes:
+    """The body after its head: `,"field":...}` (or just `}`), to be joined to head() of each request."""
+    tail = dumps(fields)
+    return b"," + tail[1:] if len(tail) > 2 else b"}"
+
+
+def head(request: web.Request) -> bytes:
+    """`{"request_id":...,"api_latency_ms":...`: the two fields the contract puts first, fresh per request."""
+    return b'{"request_id":%b,"api_latency_ms":%b' % (
+        orjson.dumps(request_id_var.get()), orjson.dumps(elapsed_ms(request)))
+
+
+def data_response(request: web.Request, fields: dict, *, headers=None) -> web.Response:
+    """A 200 of a data route: request_id and api_latency_ms first, then `fields`; cacheable by the middleware."""
+    rest = body_rest(fields)
+    request[BODY_REST] = rest
+    return web.Response(body=head(request) + rest, headers=headers, content_type="application/json")

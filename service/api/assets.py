@@ -10,9 +10,7 @@ from service.api.deadline import db_deadline
 from service.api.schemas import AssetEnvelope, AssetPath, Error
 from service.errors import ApiError
 from service.keys import POOL
-from service.logs import request_id_var
-from service.middlewares import elapsed_ms
-from service.responses import json_response
+from service.responses import data_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -39,8 +37,7 @@ async def get_asset(request: web.Request) -> web.Response:
         asset = assets.setdefault(row["asset_id"], {
             "asset_id": row["asset_id"], "symbol": row["symbol"], "name": row["name"], "sources": []})
         asset["sources"].append({name: row[name] for name in _SOURCE_FIELDS})
-    return json_response({"request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request),
-                          "symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
+    return data_response(request, {"symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
 
 
 def _with_spread(asset: dict) -> dict:

@@ -9,8 +9,7 @@ from service.api.schemas import Comparison, CompareQuery, Error
 from service.errors import ApiError
 from service.keys import POOL
 from service.logs import request_id_var
-from service.middlewares import elapsed_ms
-from service.responses import json_response
+from service.responses import elapsed_ms, json_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()

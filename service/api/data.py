@@ -12,9 +12,7 @@ from service.api.deadline import db_deadline
 from service.api.schemas import DataQuery, Error, PageEnvelope
 from service.api.snapshots import Snapshot, order_key
 from service.keys import SNAPSHOTS
-from service.logs import request_id_var
-from service.middlewares import elapsed_ms
-from service.responses import json_response
+from service.responses import data_response
 
 routes = web.RouteTableDef()
 
@@ -42,15 +40,15 @@ async def get_data(request: web.Request) -> web.StreamResponse:
     if snapshot is None:
         async with db_deadline(request):
             snapshot = await snapshots.current()
-    etag = _etag(snapshot, request.query_string)
+    etag = _etag(snapshot, request.rel_url.raw_query_string)
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=_cache_headers(etag))
     rows, keys = _select(snapshot, query, column, descending)
     limit = query["limit"]
-    body = {"request_id": request_id_var.get(), "api_latency_ms": 0.0}
+    fields = {}
     if "page" in query:
         start = (query["page"] - 1) * limit
-        body.update(page=query["page"], total_records=len(rows))
+        fields.update(page=query["page"], total_records=len(rows))
     else:
         start = 0 if after_key is None else Snapshot.after(keys, after_key)
     chunk = rows[start:start + limit]
@@ -60,9 +58,8 @@ async def get_data(request: web.Request) -> web.StreamResponse:
         last = chunk[-1]
         next_cursor = cursors.encode({"v": snapshot.version, "s": query["sort"],
                                       "r": [_plain(last[column]), last["source"], last["coin_id"]]})
-    body.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
-    body["api_latency_ms"] = elapsed_ms(request)
-    return json_response(body, headers=_cache_headers(etag))
+    fields.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
+    return data_response(request, fields, headers=_cache_headers(etag))
 
 
 def _sort(sort: str) -> tuple[str, bool]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
+import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
@@ -11,18 +12,13 @@ from service.api import cursors
 from service.api.deadline import db_deadline
 from service.api.schemas import Error, HistoryEnvelope, HistoryQuery
 from service.keys import POOL, SNAPSHOTS
-from service.logs import request_id_var
-from service.middlewares import elapsed_ms
-from service.responses import json_response
+from service.responses import data_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
 
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 _LATEST = datetime.max.replace(tzinfo=timezone.utc)
-_ROW_FIELDS = ("symbol", "name", "source", "coin_id", "asset_id", "rank", "price_usd", "market_cap_usd",
-               "volume_24h_usd", "percent_change_24h", "circulating_supply", "total_supply", "max_supply",
-               "observed_at", "ingested_at")
 
 
 @docs(tags=["data"], summary="The time series of one asset",
@@ -47,24 +43,23 @@ async def get_history(request: web.Request) -> web.StreamResponse:
         after = _cursor_key(state["k"])
     async with db_deadline(request):
         snapshot = await request.app[SNAPSHOTS].current()
-    etag = _etag(snapshot.version, request.query_string)
+    etag = _etag(snapshot.version, request.rel_url.raw_query_string)
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=_cache_headers(etag))
     limit = query["limit"]
     async with db_deadline(request):
         rows = await request.app[POOL].fetch(
-            SQL.select_history_page, symbol, source, query.get("from_", _EARLIEST), query.get("to", _LATEST),
-            *after, limit + 1)
-    page = [{name: row[name] for name in _ROW_FIELDS} for row in rows[:limit]]
+            SQL.select_history_page_json, symbol, source, query.get("from_", _EARLIEST),
+            query.get("to", _LATEST), *after, limit + 1)
+    # PostgreSQL writes each row's JSON: no Decimal or datetime is decoded, no dict built, no number re-printed
+    page = orjson.Fragment("[" + ",".join([row["json"] for row in rows[:limit]]) + "]")
     next_cursor = None
     if len(rows) > limit:
-        last = page[-1]
+        last = rows[limit - 1]
         next_cursor = cursors.encode({"y": symbol, "o": source,
                                       "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
-    return json_response({
-        "request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request), "symbol": symbol,
-        "data": page, "limit": limit, "next_cursor": next_cursor,
-    }, headers=_cache_headers(etag))
+    return data_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
+                         headers=_cache_headers(etag))
 
 
 def _cursor_key(values: list) -> tuple[datetime, str, str]:

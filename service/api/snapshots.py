@@ -63,6 +63,11 @@ class Snapshots:
     def invalidate(self, *_ignored) -> None:
         self._generation += 1
 
+    @property
+    def generation(self) -> int:
+        """Moves on with every committed change (and listener reconnect): answers of an older one are stale."""
+        return self._generation
+
     async def current(self) -> Snapshot:
         if self._current is not None and self._current_generation == self._generation:
             return self._current

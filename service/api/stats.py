@@ -8,8 +8,7 @@ from service.api.deadline import db_deadline
 from service.api.schemas import Stats
 from service.keys import POOL, SETTINGS
 from service.logs import request_id_var
-from service.middlewares import elapsed_ms
-from service.responses import json_response
+from service.responses import elapsed_ms, json_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
