@@ -35,6 +35,20 @@ def record_boundary(buffer: bytes) -> int:
     return boundary
 
 
+def record_end(buffer: bytes, start: int = 0) -> int:
+    """The index just past the newline ending the record that begins at `start`; 0 when it does not end."""
+    odd, position = False, start
+    while True:
+        newline = buffer.find(_NEWLINE, position)
+        if newline < 0:
+            return 0
+        if buffer.count(_QUOTE, position, newline) % 2:
+            odd = not odd
+        if not odd:
+            return newline + 1
+        position = newline + 1
+
+
 async def read_blocks(handle, offset: int, line: int, block_bytes: int,
                       max_record_bytes: int) -> AsyncIterator[Block]:
     """Blocks from `offset` (at physical line `line`) to the end of the file."""

@@ -1,6 +1,7 @@
 """What a source hands the pipeline: batches of normalized quotes, rejects and raw records."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,10 @@ QUOTE_COLUMNS = (
     "max_supply",
 )
 RAW_API_COLUMNS = ("source", "fetched_at", "coin_id", "content_hash", "payload")
-RAW_CSV_COLUMNS = ("fetched_at", "file", "line_no", "content_hash", "fields")
+# The columns of stage_csv_text: the CSV columns the source reads, then spares for any other file column.
+CSV_FIELDS = ("symbol", "name", "price_usd", "last_updated", "market_cap_usd", "volume_24h_usd",
+              "percent_change_24h", "rank", "circulating_supply", "total_supply", "max_supply")
+CSV_SPARE_COLUMNS = tuple(f"x{i:02d}" for i in range(1, 33))
 REJECT_COLUMNS = ("run_id", "source", "record_ref", "raw", "reason")
 
 
@@ -35,6 +39,25 @@ class Reject:
 
 
 @dataclass(slots=True)
+class CsvText:
+    """CSV records for PostgreSQL to parse (COPY) and normalize (sql/normalize_csv_stage.sql) in the batch's
+    transaction; records it cannot read go to `fallback`, which parses them in Python into the batch."""
+
+    data: bytes  # whole records, one per physical line (COPY must stage as many rows as there are lines)
+    columns: tuple[str, ...]  # the stage_csv_text column of each file column, in file order
+    order: tuple[int, ...]  # 1-based index of each of `columns` in CSV_FIELDS + CSV_SPARE_COLUMNS
+    file: str
+    line: int  # physical line just before the first record
+    plain: bool  # the bytes are printable ASCII and newlines only
+    plain_numbers: bool  # no '_' nor 0x / 0o / 0b anywhere: numbers can only be decimal
+    # parses, in Python, the records in these bytes (which follow the given physical line) into the batch
+    fallback: Callable[[bytes, int], Awaitable[None]]
+    # adds to the batch the (line, fields, reason) records the SQL did not stage, as rejects, in file order;
+    # those with the reason '?' are judged in Python first
+    recheck: Callable[[list[tuple[int, list[str], str]]], None]
+
+
+@dataclass(slots=True)
 class Batch:
     """Records read since the previous batch and the checkpoint position right after them."""
 
@@ -43,7 +66,9 @@ class Batch:
     quotes: list[tuple] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     raw_api: list[tuple] = field(default_factory=list)
-    raw_csv: list[tuple] = field(default_factory=list)
+    # (fetched_at, file, byte_start, byte_end, first_line, content_hash, content) per block of a CSV file
+    raw_csv_blocks: list[tuple] = field(default_factory=list)
+    csv_text: CsvText | None = None
     rows_read: int = 0
     rows_skipped: int = 0
     pages: int = 0

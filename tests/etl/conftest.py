@@ -50,5 +50,5 @@ async def table_counts(pool, source: str | None = None) -> dict:
         "SELECT (SELECT count(*) FROM quotes_history WHERE $1::text IS NULL OR source = $1) AS history,"
         " (SELECT count(*) FROM quotes_latest WHERE $1::text IS NULL OR source = $1) AS latest,"
         " (SELECT count(*) FROM raw_api_records WHERE $1::text IS NULL OR source = $1) AS raw_api,"
-        " (SELECT count(*) FROM raw_csv_rows) AS raw_csv,"
+        " (SELECT count(*) FROM raw_csv_blocks) AS raw_csv,"
         " (SELECT count(*) FROM etl_rejects WHERE $1::text IS NULL OR source = $1) AS rejects", source))
