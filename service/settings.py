@@ -51,7 +51,6 @@ class Settings:
     http_retry_after_cap_seconds: float = 60.0
     coinpaprika_requests_per_second: float = 10.0
     coingecko_requests_per_minute: float = 30.0
-    etl_batch_size: int = 5000
     stale_after_seconds: float = 3 * 3600.0
     shutdown_timeout_seconds: float = 8.0
     http_idle_timeout_seconds: float = 15.0
@@ -93,7 +92,6 @@ class Settings:
                 "COINPAPRIKA_REQUESTS_PER_SECOND", cls.coinpaprika_requests_per_second, low=0.01),
             coingecko_requests_per_minute=env.number(
                 "COINGECKO_REQUESTS_PER_MINUTE", cls.coingecko_requests_per_minute, low=0.1),
-            etl_batch_size=env.integer("ETL_BATCH_SIZE", cls.etl_batch_size, low=1, high=100_000),
             stale_after_seconds=env.number("STALE_AFTER_SECONDS", cls.stale_after_seconds, low=1),
             shutdown_timeout_seconds=env.number(
                 "SHUTDOWN_TIMEOUT_SECONDS", cls.shutdown_timeout_seconds, low=0.5),

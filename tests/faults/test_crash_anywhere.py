@@ -71,7 +71,7 @@ async def test_csv_load_killed_at_random_moments_equals_one_clean_run(
     seed = int(time.time())
     rng = random.Random(seed)
     crashed = await empty_database()
-    options = {"CSV_PATH": big_csv, "ETL_BATCH_SIZE": 2000}
+    options = {"CSV_PATH": big_csv}
 
     progress = await kill_and_rerun(service_env(DATABASE_URL=crashed, **options), "csv", crashed, tmp_path,
                                     rng, delays=(0.8, 3.0))
