@@ -7,10 +7,14 @@ import logging
 import signal
 import sys
 
+import asyncpg
+import psycopg
+
 from service import db, logs
 from service.settings import KNOWN_SOURCES, Settings, SettingsError
 
 log = logging.getLogger("service")
+_DATABASE_FAILURES = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, psycopg.Error)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,13 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level, settings.log_format,
-                   secrets=(settings.admin_token, settings.coinpaprika_api_key, settings.coingecko_api_key))
-    if args.command == "migrate":
-        return asyncio.run(_migrate(settings))
-    if args.command == "etl":
-        return asyncio.run(_etl_once(settings, tuple(args.source or ()) or None))
-    return _serve(settings)
+    secrets = (settings.admin_token, settings.coinpaprika_api_key, settings.coingecko_api_key)
+    logs.configure(settings.log_level, settings.log_format, secrets=secrets)
+    try:
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "etl":
+            return asyncio.run(_etl_once(settings, tuple(args.source or ()) or None))
+        return _serve(settings)
+    except _DATABASE_FAILURES as exc:
+        detail = " ".join(str(exc).split())
+        print(logs.redact(f"database unavailable: {type(exc).__name__}: {detail}", secrets), file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

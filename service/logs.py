@@ -22,7 +22,6 @@ class _ContextFilter(logging.Filter):
     def __init__(self, secrets: tuple[str, ...]):
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
-        self._dsn_password = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)@")
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = []
@@ -40,14 +39,24 @@ class _ContextFilter(logging.Filter):
         return True
 
     def redact(self, text: str) -> str:
-        text = self._dsn_password.sub(r"\1***@", text)
-        for secret in self._secrets:
+        return redact(text, self._secrets)
+
+
+_DSN_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)@")
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """The text with DSN passwords and the given secrets masked."""
+    text = _DSN_PASSWORD.sub(r"\1***@", text)
+    for secret in secrets:
+        if secret:
             text = text.replace(secret, "***")
-        return text
+    return text
 
 
 def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # stdout: the log stream; stderr stays for what commands tell their caller (etl summary, bad settings)
+    handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_ContextFilter(tuple(s for s in secrets if s)))
     if fmt == "json":
         handler.setFormatter(JsonFormatter(

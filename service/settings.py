@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWN_SOURCES = ("coinpaprika", "coingecko", "csv")
 LOG_FORMATS = ("json", "text")
+# a DNS name, an IPv4 address or an IPv6 literal: what a listener or an upstream URL can name
+_HOSTNAME = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?|[0-9A-Fa-f:.]+)$")
 
 
 class SettingsError(ValueError):
@@ -62,7 +65,7 @@ class Settings:
         return cls(
             database_url=env.database_url("DATABASE_URL"),
             embedded_pg_dir=Path(env.text("EMBEDDED_PG_DIR", ".pgdata")),
-            host=env.text("HOST", cls.host),
+            host=env.host("HOST", cls.host),
             port=env.integer("PORT", cls.port, low=0, high=65535),
             etl_interval_seconds=env.number("ETL_INTERVAL_SECONDS", cls.etl_interval_seconds, low=1),
             etl_on_startup=env.boolean("ETL_ON_STARTUP", cls.etl_on_startup),
@@ -175,6 +178,8 @@ class _Env:
             return default
         names = [part.strip().lower() for part in raw.split(",") if part.strip()]
         unknown = [part for part in names if part not in KNOWN_SOURCES]
+        if not names:
+            raise SettingsError(name, f"names no source; known: {', '.join(KNOWN_SOURCES)}")
         if unknown:
             raise SettingsError(
                 name, f"unknown source {', '.join(map(repr, unknown))}; known: {', '.join(KNOWN_SOURCES)}")
@@ -185,13 +190,18 @@ class _Env:
         if raw is None:
             return default
         parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(name, "expected an http(s):// URL with a host")
-        try:
-            parts.port
-        except ValueError:
-            raise SettingsError(name, "the URL's port is not a number") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or not _HOSTNAME.match(parts.hostname):
+            raise SettingsError(name, "expected an http(s):// URL with a valid host")
+        _port(name, parts)
         return raw.rstrip("/")
+
+    def host(self, name: str, default: str) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if not _HOSTNAME.match(raw):
+            raise SettingsError(name, f"expected a host name or IP address, got {raw!r}")
+        return raw
 
     def database_url(self, name: str) -> str | None:
         raw = self._raw(name)
@@ -200,11 +210,15 @@ class _Env:
         parts = urlsplit(raw)
         if parts.scheme not in ("postgresql", "postgres"):
             raise SettingsError(name, "expected a postgresql:// URL")
-        try:
-            parts.port
-        except ValueError:
-            raise SettingsError(name, "the URL's port is not a number") from None
+        _port(name, parts)
         return raw
+
+
+def _port(name: str, parts) -> None:
+    try:
+        parts.port
+    except ValueError:
+        raise SettingsError(name, "the URL's port is not a number from 0 to 65535") from None
 
 
 def _in_range(name, value, low, high):

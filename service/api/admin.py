@@ -6,12 +6,14 @@ import hmac
 from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
+from service.api.deadline import db_deadline
 from service.api.schemas import Error, EtlStarted
 from service.errors import ApiError
 from service.etl.scheduler import RunInProgress
-from service.keys import SCHEDULER, SETTINGS
+from service.keys import POOL, SCHEDULER, SETTINGS
 from service.logs import request_id_var
 from service.responses import json_response
+from service.sql import SQL
 
 routes = web.RouteTableDef()
 _BEARER = "bearer "
@@ -24,7 +26,8 @@ _BEARER = "bearer "
                    "description": "Bearer <ADMIN_TOKEN>", "x-example": "Bearer change-me"}],
       responses={401: {"description": "Missing or wrong token", "schema": Error},
                  404: {"description": "ADMIN_TOKEN is not configured", "schema": Error},
-                 409: {"description": "A run is already in progress", "schema": Error}})
+                 409: {"description": "A run is already in progress", "schema": Error},
+                 503: {"description": "The database is not answering", "schema": Error}})
 @response_schema(EtlStarted, 202, description="The runs started, one per enabled source")
 @routes.post("/etl/run")
 async def post_etl_run(request: web.Request) -> web.Response:
@@ -33,6 +36,8 @@ async def post_etl_run(request: web.Request) -> web.Response:
         raise ApiError(404, "no such route or resource")
     if not _authorized(request.headers.get("Authorization", ""), token):
         raise ApiError(401, "send Authorization: Bearer <ADMIN_TOKEN>", headers={"WWW-Authenticate": "Bearer"})
+    async with db_deadline(request):  # a run that cannot reach the database would only record nothing
+        await request.app[POOL].fetchval(SQL.select_one)
     try:
         runs = await request.app[SCHEDULER].trigger()
     except RunInProgress:

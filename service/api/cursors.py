@@ -32,3 +32,37 @@ def decode(cursor: str, required: dict[str, type | tuple[type, ...]]) -> dict[st
 def invalid() -> ApiError:
     return ApiError(400, "invalid parameter(s): cursor", code="invalid_parameters",
                     fields={"cursor": ["not a cursor this service issued; start again without it"]})
+
+
+def bound_query(state: dict[str, Any], query: dict[str, Any], sent: set[str],
+                names: tuple[str, ...]) -> dict[str, Any]:
+    """The query a cursor was issued for: its filters and order come with it, so a client may send the
+    cursor alone. A parameter sent again with another value is a 400 (the cursor would skip or repeat)."""
+    bound = state.get("q")
+    if not isinstance(bound, dict) or set(bound) - set(names) \
+            or not all(v is None or isinstance(v, str) for v in bound.values()):
+        raise invalid()
+    merged = dict(query)
+    for name in names:
+        value = bound.get(name)
+        if name in sent and _text(query.get(name)) != value:
+            raise ApiError(400, f"invalid parameter(s): cursor, {name}", code="invalid_parameters", fields={
+                "cursor": [f"issued for another {name}; send the cursor alone or with the same {name}"]})
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def query_state(query: dict[str, Any], names: tuple[str, ...]) -> dict[str, str | None]:
+    """The parameters a cursor carries, as text."""
+    return {name: _text(query.get(name)) for name in names}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -9,7 +9,7 @@ from aiohttp_apispec import docs, querystring_schema, response_schema
 
 from service.api import cursors
 from service.api.deadline import db_deadline
-from service.api.schemas import DataQuery, Error, PageEnvelope
+from service.api.schemas import SORT_CHOICES, DataQuery, Error, PageEnvelope
 from service.api.snapshots import Snapshot, order_key
 from service.keys import SNAPSHOTS
 from service.responses import data_response
@@ -27,16 +27,18 @@ routes = web.RouteTableDef()
 @routes.get("/data")
 async def get_data(request: web.Request) -> web.StreamResponse:
     query = request["querystring"]
-    column, descending = _sort(query["sort"])
+    if query.get("symbol"):
+        query = {**query, "symbol": query["symbol"].strip().upper()}
     snapshots = request.app[SNAPSHOTS]
     snapshot = None
     after_key = None
     if "cursor" in query:
-        state = cursors.decode(query["cursor"], {"v": str, "s": str, "r": list})
-        if state["s"] != query["sort"]:
-            raise cursors.invalid()
+        state = cursors.decode(query["cursor"], {"v": str, "q": dict, "r": list})
+        query = _cursor_query(state, query, set(request.query))
+        column, descending = _sort(query["sort"])
         snapshot = snapshots.pinned(state["v"])
         after_key = _cursor_key(state["r"], column, descending)
+    column, descending = _sort(query["sort"])
     if snapshot is None:
         async with db_deadline(request):
             snapshot = await snapshots.current()
@@ -56,10 +58,27 @@ async def get_data(request: web.Request) -> web.StreamResponse:
     next_cursor = None
     if more and chunk:
         last = chunk[-1]
-        next_cursor = cursors.encode({"v": snapshot.version, "s": query["sort"],
+        next_cursor = cursors.encode({"v": snapshot.version, "q": cursors.query_state(query, _BOUND),
                                       "r": [_plain(last[column]), last["source"], last["coin_id"]]})
     fields.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
     return data_response(request, fields, headers=_cache_headers(etag))
+
+
+_BOUND = ("sort", "source", "symbol", "min_price", "max_price")
+
+
+def _cursor_query(state: dict, query: dict, sent: set[str]) -> dict:
+    merged = cursors.bound_query(state, query, sent, _BOUND)
+    if merged.get("sort") not in SORT_CHOICES:
+        raise cursors.invalid()
+    for name in ("min_price", "max_price"):
+        if name in merged:
+            try:
+                if not Decimal(merged[name]).is_finite():
+                    raise cursors.invalid()
+            except InvalidOperation:
+                raise cursors.invalid() from None
+    return merged
 
 
 def _sort(sort: str) -> tuple[str, bool]:

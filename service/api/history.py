@@ -12,6 +12,7 @@ from service.api import cursors
 from service.api.deadline import db_deadline
 from service.api.schemas import Error, HistoryEnvelope, HistoryQuery
 from service.keys import POOL, SNAPSHOTS
+from service.settings import KNOWN_SOURCES
 from service.responses import data_response
 from service.sql import SQL
 
@@ -33,14 +34,14 @@ _LATEST = datetime.max.replace(tzinfo=timezone.utc)
 @routes.get("/history")
 async def get_history(request: web.Request) -> web.StreamResponse:
     query = request["querystring"]
-    symbol = query["symbol"].strip().upper()
-    source = query.get("source")
+    if query.get("symbol"):
+        query = {**query, "symbol": query["symbol"].strip().upper()}
     after = (_EARLIEST, "", "")
     if "cursor" in query:
-        state = cursors.decode(query["cursor"], {"y": str, "k": list})
-        if state["y"] != symbol or state.get("o") != source:
-            raise cursors.invalid()
+        state = cursors.decode(query["cursor"], {"q": dict, "k": list})
+        query = _cursor_query(state, query, set(request.query))
         after = _cursor_key(state["k"])
+    symbol, source = query["symbol"], query.get("source")
     async with db_deadline(request):
         snapshot = await request.app[SNAPSHOTS].current()
     etag = _etag(snapshot.version, request.rel_url.raw_query_string)
@@ -56,10 +57,28 @@ async def get_history(request: web.Request) -> web.StreamResponse:
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = cursors.encode({"y": symbol, "o": source,
+        next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
     return data_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
                          headers=_cache_headers(etag))
+
+
+_BOUND = ("symbol", "source", "from_", "to")
+
+
+def _cursor_query(state: dict, query: dict, sent: set[str]) -> dict:
+    merged = cursors.bound_query(state, query, {"from_" if n == "from" else n for n in sent}, _BOUND)
+    if not merged.get("symbol") or merged.get("source") not in (None, *KNOWN_SOURCES):
+        raise cursors.invalid()
+    for name in ("from_", "to"):
+        if name in merged:
+            try:
+                merged[name] = datetime.fromisoformat(merged[name])
+            except (TypeError, ValueError):
+                raise cursors.invalid() from None
+            if merged[name].tzinfo is None:
+                raise cursors.invalid()
+    return merged
 
 
 def _cursor_key(values: list) -> tuple[datetime, str, str]:

@@ -97,8 +97,8 @@ RUN_STATUSES = ("running", "success", "failed")
 
 
 class HistoryQuery(QuerySchema):
-    symbol = fields.String(required=True, validate=SYMBOL_RULES,
-                           metadata={"description": "The asset's symbol, case-insensitive", "example": "BTC"})
+    symbol = fields.String(validate=SYMBOL_RULES, metadata={
+        "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
                            metadata={"description": "Only this source's observations", "example": "csv"})
     from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc, metadata={
@@ -114,6 +114,8 @@ class HistoryQuery(QuerySchema):
 
     @validates_schema
     def ordered_range(self, data, **_):
+        if "symbol" not in data and "cursor" not in data:
+            raise ValidationError("Missing data for required field.", field_name="symbol")
         if "from_" in data and "to" in data and data["from_"] > data["to"]:
             raise ValidationError("from is after to", field_name="from")
 

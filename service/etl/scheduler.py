@@ -12,6 +12,7 @@ from service.etl.pipeline import RunOutcome, run_source
 from service.etl.sources import Source
 
 log = logging.getLogger(__name__)
+PROCESS_STARTED = time.time()
 
 
 class RunInProgress(Exception):
@@ -69,13 +70,18 @@ class Scheduler:
 
     async def loop(self) -> None:
         next_start = time.monotonic() + (0 if self.on_startup else self.interval)
+        first = True
         while True:
             await asyncio.sleep(max(0.0, next_start - time.monotonic()))
             next_start = time.monotonic() + self.interval
+            # Replicas share the schedule: a tick skips a source that some replica ran successfully within
+            # half an interval, so each source runs about once per interval across all of them. The
+            # start-up run only defers to a run that began since this process started (replicas starting
+            # together), never to an older one: a restarted service always runs at once.
+            min_gap = time.time() - PROCESS_STARTED if first else self.interval / 2
+            first = False
             try:
-                # replicas share the schedule: skipping a source some replica started within half an
-                # interval makes each source run about once per interval across all of them
-                outcomes = await self.run_all(min_gap=self.interval / 2)
+                outcomes = await self.run_all(min_gap=min_gap)
             except RunInProgress:
                 log.info("scheduled run skipped: a run triggered by the API is still going")
                 continue

@@ -33,8 +33,8 @@ async def test_cli_etl_exits_non_zero_naming_the_failed_source(database_url, gec
     code, stderr = await run_cli("etl", "--source", "coingecko", DATABASE_URL=database_url,
                                  COINGECKO_BASE_URL=gecko.url, HTTP_MAX_RETRIES="1")
     assert code != 0, stderr
-    lines = [line for line in stderr.splitlines() if line.startswith("coingecko: failed")]
-    assert len(lines) == 1 and "HTTP 503" in lines[0], stderr
+    lines = stderr.splitlines()  # exactly one line per source: the log goes to stdout
+    assert len(lines) == 1 and lines[0].startswith("coingecko: failed") and "HTTP 503" in lines[0], stderr
     assert len(gecko.requests) == 2
     assert await pool.fetchval("SELECT status FROM etl_runs WHERE source = 'coingecko'") == "failed"
 
@@ -46,6 +46,13 @@ async def test_cli_etl_exits_zero_when_the_source_succeeds(database_url, gecko, 
     assert code == 0, stderr
     assert any(line.startswith("coingecko: success") and "inserted=100" in line for line in stderr.splitlines())
     assert await pool.fetchval("SELECT count(*) FROM quotes_latest WHERE source = 'coingecko'") == 100
+
+
+async def test_cli_with_an_unreachable_database_says_so_in_one_line():
+    code, stderr = await run_cli("migrate", DATABASE_URL="postgresql://someone:hunter2@127.0.0.1:9/nowhere")
+    assert code == 1
+    assert stderr.startswith("database unavailable:") and len(stderr.splitlines()) == 1, stderr
+    assert "hunter2" not in stderr
 
 
 async def test_cli_rejects_a_bad_setting_naming_it(database_url):

@@ -59,6 +59,9 @@ async def test_service_survives_a_database_outage_and_resumes_the_failed_run(big
             assert took < 5, f"/data took {took:.1f} s while the database was down"
             status, body, took = await get(session, f"{service.base_url}/data?limit=5&sort=price_usd")
             assert status == 503 and took < 5
+            async with session.post(f"{service.base_url}/etl/run",
+                                    headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+                assert response.status == 503, await response.text()
             assert service.alive, service.log_tail()
 
             pg.start()

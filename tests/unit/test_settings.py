@@ -53,6 +53,8 @@ def test_secrets_stay_out_of_repr():
     ("COINGECKO_BASE_URL", "http://host:port/api"), ("DATABASE_URL", "mysql://x/y"),
     ("ETL_ON_STARTUP", "maybe"), ("LOG_LEVEL", "LOUD"), ("LOG_FORMAT", "xml"), ("API_RATE_LIMIT", "-1"),
     ("HTTP_MAX_RETRIES", "many"), ("COINGECKO_MAX_PAGES", "0"),
+    ("HOST", "not a host!"), ("COINPAPRIKA_BASE_URL", "http://a b/v1"), ("ETL_SOURCES", ","),
+    ("COINGECKO_BASE_URL", "http://host:99999/api"),
 ])
 def test_bad_values_name_the_variable(variable, value):
     with pytest.raises(SettingsError) as caught:
