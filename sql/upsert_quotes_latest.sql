@@ -1,9 +1,15 @@
 -- Moves the latest state of each staged coin forward to its newest observation (never backward) for run $1.
 -- Returns how many coins were new (inserted) and how many moved forward (updated).
-WITH newest AS (
-    SELECT DISTINCT ON (source, coin_id) *
+-- Each coin's newest time is found first (a hash over the batch), so only the rows at it are sorted.
+WITH newest_at AS (
+    SELECT source, coin_id, max(observed_at) AS observed_at
     FROM stage_quotes
-    ORDER BY source, coin_id, observed_at DESC
+    GROUP BY source, coin_id
+), newest AS (
+    SELECT DISTINCT ON (s.source, s.coin_id) s.*
+    FROM stage_quotes AS s
+    JOIN newest_at AS t ON t.source = s.source AND t.coin_id = s.coin_id AND t.observed_at = s.observed_at
+    ORDER BY s.source, s.coin_id
 ), written AS (
     INSERT INTO quotes_latest AS q (
         source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import collections
+import contextlib
 import logging
 import os
-import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,11 @@ from typing import Any
 import asyncpg
 
 from service import metrics
-from service.etl.records import QUOTE_COLUMNS, RAW_API_COLUMNS, REJECT_COLUMNS, Batch, RunCounts
+from service.etl.ahead import staged_ahead
+from service.etl.csv_stage import stage_batch_csv
+from service.etl.history import insert_history
+from service.etl.records import QUOTE_COLUMNS, RAW_API_COLUMNS, Batch, RunCounts
+from service.etl.rejects import write_rejects
 from service.etl.sources import Source
 from service.jsonutil import dumps
 from service.logs import run_id_var, source_var
@@ -24,10 +27,6 @@ from service.sql import SQL
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 _FINISH_TIMEOUT = 3.0
-_COPY_CHUNK = 1 << 18
-_COPY_LINE = re.compile(r"COPY stage_csv_text, line (\d+)")
-# COPY is retried around this many unreadable records per block, then the rest of the block goes to Python
-_MAX_SPLITS = 8
 
 
 @dataclass
@@ -41,18 +40,6 @@ class RunOutcome:
 
 class StopRequested(Exception):
     """The process is shutting down; the run stops between batches, its checkpoint kept."""
-
-
-class _BadLine(Exception):
-    """COPY could not read this line (1-based) of the data sent."""
-
-    def __init__(self, line: int):
-        super().__init__(f"COPY failed on line {line}")
-        self.line = line
-
-
-class _Misparsed(Exception):
-    """COPY read another number of rows than the block has lines: a quoted field spans lines."""
 
 
 async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "schedule",
@@ -78,14 +65,14 @@ async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "sche
                 on_started(None)
                 log.info("source ran recently (another replica); skipped")
                 return RunOutcome(source.name, "skipped", error="ran recently on another replica")
-            return await _locked_run(connection, source, trigger, should_stop, on_started)
+            return await _locked_run(pool, connection, source, trigger, should_stop, on_started)
         finally:
             await _quietly(lambda: connection.fetchval(SQL.unlock_source, source.name))
     finally:
         await _quietly(lambda: pool.release(connection))
 
 
-async def _locked_run(connection, source, trigger, should_stop, on_started) -> RunOutcome:
+async def _locked_run(pool, connection, source, trigger, should_stop, on_started) -> RunOutcome:
     abandoned = await connection.fetch(SQL.close_abandoned_runs, source.name)
     if abandoned:
         log.warning("closed runs left behind by a dead process", extra={"runs": [r["id"] for r in abandoned]})
@@ -102,12 +89,13 @@ async def _locked_run(connection, source, trigger, should_stop, on_started) -> R
         checkpoints = {r["stream"]: r["position"] for r in checkpoint_rows}
         known_rows = await connection.fetch(SQL.select_latest_observed, source.name)
         known = {r["coin_id"]: r["observed_at"] for r in known_rows}
-        async for batch in source.batches(checkpoints, known):
-            await _store(connection, run_id, source.name, batch, outcome.counts)
-            _merge_drift(drift, batch.drift)
-            await connection.execute(SQL.update_run_progress, run_id, *outcome.counts.as_args(), _json(drift))
-            if should_stop():
-                raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
+        batches = staged_ahead(pool, source.name, source.batches(checkpoints, known))
+        async with contextlib.aclosing(batches):
+            async for batch in batches:
+                _merge_drift(drift, batch.drift)
+                outcome.counts = await _store(connection, run_id, source.name, batch, outcome.counts, drift)
+                if should_stop():
+                    raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
         outcome.status = "success"
     except asyncio.CancelledError:
         outcome.status, outcome.error = "failed", "cancelled by shutdown; resumes from its checkpoint"
@@ -126,119 +114,37 @@ async def _prepare(connection) -> None:
         await connection.execute(statement)
 
 
-async def _store(connection, run_id: int, source: str, batch: Batch, counts: RunCounts) -> None:
-    """Raw records, assets, history, latest state, rejects and the checkpoint: all or nothing."""
+async def _store(connection, run_id: int, source: str, batch: Batch, counts: RunCounts,
+                 drift: dict) -> RunCounts:
+    """Raw records, assets, history, latest state, rejects, the checkpoint and the run's progress: all or
+    nothing; returns the run's counts with this batch."""
     async with connection.transaction():
+        await connection.execute(SQL.set_synchronous_commit_off)
         if batch.raw_api:
             await connection.copy_records_to_table("stage_raw_api", records=batch.raw_api,
                                                    columns=RAW_API_COLUMNS)
             await connection.fetchval(SQL.insert_raw_api_records, run_id)
         for block in batch.raw_csv_blocks:
             await connection.execute(SQL.insert_raw_csv_block, run_id, *block)
-        staged = rejected = 0
-        if batch.csv_text is not None:
-            staged, rejected = await _stage_csv_text(connection, run_id, source, batch)
+        staged = await stage_batch_csv(connection, source, batch)
         inserted = updated = 0
         if batch.quotes:
             await connection.copy_records_to_table("stage_quotes", records=batch.quotes, columns=QUOTE_COLUMNS)
         if batch.quotes or staged:
             await connection.execute(SQL.insert_assets)
             await connection.execute(SQL.insert_asset_sources)
-            inserted = await connection.fetchval(SQL.insert_quotes_history, run_id)
+            inserted = await insert_history(connection, run_id)
             latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
             # a coin new to the latest state is already counted by its new observation in `inserted`
             updated = latest["updated"]
-        rejected += await _write_rejects(connection, run_id, source, batch)
+        rejected = await write_rejects(connection, run_id, source, batch)
         await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
         if inserted or updated:
             await connection.execute(SQL.notify_quotes_changed, source)
-    # read = inserted + unchanged + rejected: every valid record either adds an observation or repeats one
-    counts.read += batch.rows_read
-    counts.inserted += inserted
-    counts.updated += updated
-    counts.unchanged += len(batch.quotes) + staged - inserted + batch.rows_skipped
-    counts.rejected += rejected
-    counts.pages += batch.pages
-    counts.bytes += batch.bytes
+        counts = counts.with_batch(batch, staged, inserted, updated, rejected)
+        await connection.execute(SQL.update_run_progress, run_id, *counts.as_args(), _json(drift))
     metrics.observe_batch(source, inserted, updated, rejected)
-
-
-async def _stage_csv_text(connection, run_id: int, source: str, batch: Batch) -> tuple[int, int]:
-    """PostgreSQL parses and normalizes the block; returns (quotes staged, rejects written). A record COPY
-    cannot read (short or long row, bad UTF-8, NUL byte, blank line) is rolled back to the savepoint and
-    parsed in Python, and COPY goes on around it; a block that keeps failing is parsed in Python as a whole."""
-    text = batch.csv_text
-    staged, splits = 0, 0
-    rejected = await _write_rejects(connection, run_id, source, batch)  # records skipped before the block
-    pending = collections.deque([(text.data, text.line, True)])
-    while pending:
-        data, line, by_copy = pending.popleft()
-        if not data:
-            continue
-        if not by_copy:
-            await text.fallback(data, line)
-            rejected += await _write_rejects(connection, run_id, source, batch)  # now, to keep the file's order
-            continue
-        records = data.count(b"\n") + (not data.endswith(b"\n"))
-        try:
-            async with connection.transaction():
-                try:
-                    status = await connection.copy_to_table(
-                        "stage_csv_text", source=_chunks(data), columns=text.columns, format="csv",
-                        force_not_null=text.columns)
-                except asyncpg.DataError as exc:
-                    bad = _COPY_LINE.match(getattr(exc, "context", None) or "")
-                    if bad is None or splits >= _MAX_SPLITS or not 1 <= int(bad[1]) <= records:
-                        raise
-                    raise _BadLine(int(bad[1])) from exc
-                if int(status.rsplit(" ", 1)[-1]) != records:
-                    raise _Misparsed(status)
-                row = await connection.fetchrow(SQL.normalize_csv_stage, source, line, text.plain,
-                                                text.plain_numbers, text.order)
-                if pending:
-                    await connection.execute(SQL.delete_stage_csv_text)
-        except _BadLine as exc:
-            splits += 1
-            start, end = _line_start(data, exc.line), _line_start(data, exc.line + 1)
-            pending.extendleft([(data[end:], line + exc.line, True), (data[start:end], line + exc.line - 1, False),
-                                (data[:start], line, True)])
-            continue
-        except (asyncpg.DataError, _Misparsed) as exc:
-            log.debug("CSV records parsed in Python", extra={"file": text.file, "line": line, "why": str(exc)})
-            pending.appendleft((data, line, False))
-            continue
-        batch.rows_read += records
-        if row["lines"]:
-            text.recheck(list(zip(row["lines"], row["fields"], row["reasons"])))
-        staged += row["staged"]
-        rejected += await _write_rejects(connection, run_id, source, batch)
-    return staged, rejected
-
-
-async def _write_rejects(connection, run_id: int, source: str, batch: Batch) -> int:
-    """Writes the batch's rejects so far (and forgets them); returns how many."""
-    written = len(batch.rejects)
-    if written:
-        await connection.copy_records_to_table(
-            "etl_rejects", columns=REJECT_COLUMNS,
-            records=[(run_id, source, r.record_ref, r.raw, r.reason) for r in batch.rejects])
-        batch.rejects.clear()
-    return written
-
-
-def _line_start(data: bytes, line: int) -> int:
-    """Offset of physical line `line` (1-based) in `data`; len(data) past the last one."""
-    position = 0
-    for _ in range(line - 1):
-        position = data.find(b"\n", position) + 1
-        if position == 0:
-            return len(data)
-    return position
-
-
-async def _chunks(data: bytes):
-    for start in range(0, len(data), _COPY_CHUNK):
-        yield data[start:start + _COPY_CHUNK]
+    return counts
 
 
 async def _finish(connection, outcome: RunOutcome, drift: dict) -> None:

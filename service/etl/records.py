@@ -69,6 +69,9 @@ class Batch:
     # (fetched_at, file, byte_start, byte_end, first_line, content_hash, content) per block of a CSV file
     raw_csv_blocks: list[tuple] = field(default_factory=list)
     csv_text: CsvText | None = None
+    # set when csv_text was staged ahead on another connection: its quotes as COPY binary data, and how many
+    staged_copy: bytes = b""
+    staged: int = 0
     rows_read: int = 0
     rows_skipped: int = 0
     pages: int = 0
@@ -85,6 +88,14 @@ class RunCounts:
     rejected: int = 0
     pages: int = 0
     bytes: int = 0
+
+    def with_batch(self, batch: Batch, staged: int, inserted: int, updated: int, rejected: int) -> RunCounts:
+        """These counts plus one stored batch's (`staged`: quotes its CSV text staged in PostgreSQL)."""
+        # read = inserted + unchanged + rejected: every valid record either adds an observation or repeats one
+        return RunCounts(
+            read=self.read + batch.rows_read, inserted=self.inserted + inserted, updated=self.updated + updated,
+            unchanged=self.unchanged + len(batch.quotes) + staged - inserted + batch.rows_skipped,
+            rejected=self.rejected + rejected, pages=self.pages + batch.pages, bytes=self.bytes + batch.bytes)
 
     def as_args(self) -> tuple[int, ...]:
         return (self.read, self.inserted, self.updated, self.unchanged, self.rejected, self.pages, self.bytes)

@@ -2,6 +2,10 @@
 was interrupted (a restarted process resumes it at once)."""
 from __future__ import annotations
 
+import asyncio
+import time
+
+from service.etl import scheduler
 from service.etl.pipeline import run_source
 from service.etl.sources.csv import CsvSource
 
@@ -28,13 +32,7 @@ async def test_an_interrupted_run_does_not_count_as_recent(pool, tmp_path):
     assert statuses == ["failed", "success"]
 
 
-async def test_the_start_up_run_defers_only_to_a_run_begun_since_the_process_started(pool, tmp_path,
-                                                                                       monkeypatch):
-    import asyncio
-    import time
-
-    from service.etl import scheduler
-
+async def test_the_start_up_run_defers_only_to_a_run_begun_since_the_process_started(pool, tmp_path, monkeypatch):
     source = _csv(tmp_path)
     assert (await run_source(pool, source)).status == "success"
     # a restarted service: the earlier success began before this process did, so it runs at once

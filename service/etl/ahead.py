@@ -1,0 +1,60 @@
+"""Stages CSV batches one ahead on a second connection, so PostgreSQL normalizes batch N+1 while storing N."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from service.etl.csv_stage import stage_ahead
+from service.etl.records import Batch
+from service.sql import SQL
+
+# a pool that cannot spare a second connection this soon (or ever: DB_POOL_MAX_SIZE=1) stages in the batch's own
+# transaction instead, for the rest of the run
+_ACQUIRE_TIMEOUT = 1.0
+
+
+async def staged_ahead(pool: asyncpg.Pool, source: str, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+    """The batches, each read (and its CSV text staged) while the caller stores the one before. Nothing this
+    does is durable: the caller's transaction alone writes a batch and its checkpoint."""
+    connection: asyncpg.Connection | None = None
+    alone, first = False, True
+
+    async def next_batch() -> Batch | None:
+        nonlocal connection, alone, first
+        try:
+            batch = await anext(batches)
+        except StopAsyncIteration:
+            return None
+        if batch.csv_text is not None and first:
+            # nothing to overlap with yet: the first block is staged by the storing transaction itself, which
+            # spares a one-block run (an appended tail) the second connection and the copy between the two
+            first = False
+            return batch
+        if batch.csv_text is not None and connection is None and not alone:
+            try:
+                connection = await pool.acquire(timeout=_ACQUIRE_TIMEOUT)
+            except asyncio.TimeoutError:
+                alone = True
+                return batch
+            for statement in (SQL.create_stage_quotes, SQL.create_stage_csv_text):
+                await connection.execute(statement)
+        if batch.csv_text is not None and connection is not None:
+            await stage_ahead(connection, source, batch)
+        return batch
+
+    pending = asyncio.ensure_future(next_batch())
+    try:
+        while (batch := await pending) is not None:
+            pending = asyncio.ensure_future(next_batch())
+            yield batch
+    finally:
+        # the batch being read or staged is dropped (the caller stopped or failed), its error unseen
+        pending.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await pending
+        await batches.aclose()
+        if connection is not None:
+            await pool.release(connection)

@@ -1,0 +1,21 @@
+"""Adds a batch's staged quotes to quotes_history, checking for conflicts only where one can exist."""
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from service.sql import SQL
+
+log = logging.getLogger(__name__)
+
+
+async def insert_history(connection, run_id: int) -> int:
+    """Inserts the staged quotes new to the history (in the caller's transaction); returns how many."""
+    try:
+        async with connection.transaction():
+            return await connection.fetchval(SQL.insert_quotes_history_split, run_id)
+    except asyncpg.UniqueViolationError:
+        # the batch repeats an observation newer than the latest state: each one is checked instead
+        log.debug("staged quotes repeat an observation; inserted with a conflict check each")
+        return await connection.fetchval(SQL.insert_quotes_history, run_id)
