@@ -11,7 +11,7 @@ WITH parsed AS MATERIALIZED (
     -- each value trimmed and parsed once (OFFSET 0 keeps the planner from inlining it into every use)
     SELECT p.*,
            coalesce(p.ascii
-              AND symbol <> '' AND length(symbol) <= 64 AND length(name) <= 200
+              AND symbol <> '' AND length(symbol) <= 64 AND name <> '' AND length(name) <= 200
               AND to_char(observed_at, 'YYYY-MM-DD HH24:MI:SS') = overlay(left(last_updated, 19) PLACING ' ' FROM 11)
               AND (rank IS NULL OR rank = '' OR n_rank >= 1 AND n_rank <= 2000000000 AND n_rank = trunc(n_rank))
                   AND n_price_usd > 0 AND n_price_usd < 1e30
@@ -104,7 +104,8 @@ WITH parsed AS MATERIALIZED (
              CASE WHEN p.symbol = '' THEN 'symbol is empty'
                   WHEN length(p.symbol) > 64
                       THEN 'symbol is longer than 64 characters: ' || etl_py_repr(left(p.symbol, 20)) || '...' END,
-             CASE WHEN length(p.name) > 200
+             CASE WHEN p.name = '' THEN 'name is empty'
+                  WHEN length(p.name) > 200
                       THEN 'name is longer than 200 characters: ' || etl_py_repr(left(p.name, 20)) || '...' END,
              CASE WHEN p.last_updated = '' THEN 'last_updated is missing'
                   WHEN to_char(p.observed_at, 'YYYY-MM-DD HH24:MI:SS')

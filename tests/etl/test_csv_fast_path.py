@@ -17,7 +17,8 @@ ROWS = [
     "ETH,Ethereum, 5 ,1e5,1.50,-0.00,1.0,2026-01-01 02:00:00+00:00",
     "ETH,Ethereum,5,,,-0,,2026-01-01T03:00:00+05:30",
     "ETH,Ethereum,5,,,,,2026-01-02",
-    f"SOL,,7,,,,,{T}",  # the name falls back to the symbol
+    f"SOL,,7,,,,,{T}",  # a required column left empty: rejected
+    f"SOL, ,7,,,,,{T}",
     f"WBTC,Wrapped BTC (WBTC),7,,,,,{T}",
     f"DASH,---,7,,,,,{T}",
     f"AEON,Æon Coin,7,,,,,{T}",  # not ASCII: judged in Python
@@ -110,7 +111,7 @@ async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path
     fast = await load(pool, path)
     assert await snapshot(pool) == expected
     assert (fast.counts.read, fast.counts.inserted, fast.counts.rejected) == (
-        careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 14, 29)
+        careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 13, 31)
     # PostgreSQL judged most records; Python only those with unusual spellings (and none of the plain ones)
     assert 0 < len(judged) <= 15
     assert 2 not in judged and 2 + ROWS.index("BTC,Bitcoin,1,,,,,yesterday") not in judged
@@ -130,6 +131,7 @@ async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
     assert reasons[line[f"BTC,Bitcoin,0,,,,,{T}"]] == "price_usd is zero"
     assert reasons[line[f"BTC,Bitcoin,it's,,,,,{T}"]] == "price_usd is not a number: \"it's\""
     assert reasons[line[f"BTC,Bitcoin,1e31,,,,,{T}"]] == "price_usd is out of range: 1e31"
+    assert reasons[line[f"SOL,,7,,,,,{T}"]] == reasons[line[f"SOL, ,7,,,,,{T}"]] == "name is empty"
     assert reasons[line[f"BTC,Bitcoin,1,,,,1.5,{T}"]] == "rank is not a positive whole number: 1.5"
     assert reasons[line["BTC,Bitcoin,1"]] == "short row: 3 fields where the header has 8"
     for row in ("BTC,Bitcoin,1,,,,,yesterday", f"BTC,Bitcoin,,,,,,{T}", f"BTC,Bitcoin,it's,,,,,{T}"):
@@ -146,7 +148,7 @@ async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
     assert (eth["price_usd"], eth["market_cap_usd"], eth["change"], eth["rank"]) == (
         Decimal(5), Decimal(100000), "0", 1)
     coins = {r["coin_id"]: r["name"] for r in await pool.fetch("SELECT DISTINCT coin_id, name FROM quotes_history")}
-    assert coins["sol-sol"] == "SOL" and coins["wbtc-wrapped-btc-wbtc"] == "Wrapped BTC (WBTC)"
+    assert "sol-sol" not in coins and coins["wbtc-wrapped-btc-wbtc"] == "Wrapped BTC (WBTC)"
     assert coins["dash----"] == "---" and coins["xrp-ripple-inc"] == "Ripple, Inc"
     assert coins["aeon-on-coin"] == "Æon Coin"
 

@@ -216,7 +216,8 @@ class _FileReader:
             hint = "".join(f"; {r['expected']!r} may have been renamed to {r['seen']!r} "
                            f"(confidence {r['confidence']})" for r in renames)
             raise DriftError(
-                f"CSV {self.stream}: header lacks required column(s) {', '.join(missing)}{hint}; nothing loaded",
+                f"CSV {self.stream}: header lacks required column(s) {', '.join(missing)}{hint}; "
+                "nothing of this file loaded",
                 {"missing_required": {self.stream: missing},
                  **({"possible_renames": {self.stream: renames}} if renames else {})})
         self._use_header(names)
@@ -235,6 +236,8 @@ class _FileReader:
             raise n.Invalid("row holds a NUL byte")
         c = self.columns
         symbol = n.symbol(fields[c["symbol"]])
+        if not fields[c["name"]].strip():
+            raise n.Invalid("name is empty")  # a required column: no falling back to the symbol here
         name = n.name(fields[c["name"]], symbol)
         coin_id, match_key = _identity(symbol, name)
         return (
