@@ -119,7 +119,6 @@ async def _store(connection, run_id: int, source: str, batch: Batch, counts: Run
     """Raw records, assets, history, latest state, rejects, the checkpoint and the run's progress: all or
     nothing; returns the run's counts with this batch."""
     async with connection.transaction():
-        await connection.execute(SQL.set_synchronous_commit_off)
         if batch.raw_api:
             await connection.copy_records_to_table("stage_raw_api", records=batch.raw_api,
                                                    columns=RAW_API_COLUMNS)
