@@ -1,6 +1,7 @@
 """Marshmallow schemas shared by the API resources: query parameters, records, envelopes."""
 from __future__ import annotations
 
+import re
 from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -14,6 +15,15 @@ CURSOR_RULES = [validate.Length(min=1, max=512), validate.Regexp(r"^[A-Za-z0-9_-
 # symbols are printable text: PostgreSQL refuses NUL in text, and control characters are never a symbol
 SYMBOL_RULES = [validate.Length(min=1, max=64),
                 validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="must be printable text")]
+
+
+class IsoMoment(fields.AwareDateTime):
+    """An ISO-8601 time; a bare date (also ISO-8601) is that day's midnight UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            value = value.strip() + "T00:00:00+00:00"
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class QuerySchema(Schema):
@@ -101,12 +111,12 @@ class HistoryQuery(QuerySchema):
         "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
                            metadata={"description": "Only this source's observations", "example": "csv"})
-    from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc, metadata={
-        "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC)",
-        "example": "2026-11-20T00:00:00Z"})
-    to = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
-        "description": "Latest observed_at, inclusive (ISO-8601; no zone means UTC)",
-        "example": "2026-11-21T00:00:00Z"})
+    from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
+        "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
+                       "midnight UTC)", "example": "2026-11-20T00:00:00Z"})
+    to = IsoMoment(default_timezone=timezone.utc, metadata={
+        "description": "Latest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
+                       "midnight UTC)", "example": "2026-11-21T00:00:00Z"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Observations per page (1-1000)"})
     cursor = fields.String(validate=CURSOR_RULES,

@@ -56,3 +56,12 @@ async def test_history_without_symbol_or_cursor_names_symbol(client):
     response = await client.get("/history")
     assert response.status == 400
     assert "symbol" in (await response.json())["error"]["fields"]
+
+
+async def test_history_accepts_a_bare_date_as_its_midnight_utc(client, pool, tmp_path):
+    next_day = coin_rows(1, hour=5).replace("2026-01-01", "2026-01-02")
+    await load_csv(pool, tmp_path / "a.csv", coin_rows(1, hour=0) + next_day)
+    body = await (await client.get("/history?symbol=C0&from=2026-01-02")).json()
+    assert [r["observed_at"] for r in body["data"]] == ["2026-01-02T05:00:00Z"]
+    bad = await client.get("/history?symbol=C0&from=2026-13-45")
+    assert bad.status == 400 and "from" in (await bad.json())["error"]["fields"]
