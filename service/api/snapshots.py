@@ -12,6 +12,7 @@ import orjson
 from service.jsonutil import dumps
 from service.sql import SQL
 
+_BOOT = time.time_ns()
 _KEEP_SNAPSHOTS = 4
 _PIN_SECONDS = 600.0
 
@@ -67,6 +68,11 @@ class Snapshots:
     def generation(self) -> int:
         """Moves on with every committed change (and listener reconnect): answers of an older one are stale."""
         return self._generation
+
+    @property
+    def data_version(self) -> str:
+        """The generation as a token unique to this process, fit for an ETag (a restart starts over at 0)."""
+        return f"{_BOOT:x}.{self._generation}"
 
     async def current(self) -> Snapshot:
         if self._current is not None and self._current_generation == self._generation:
