@@ -17,8 +17,6 @@ ETL_DURATION = Histogram(
 ETL_LAST_SUCCESS = Gauge("etl_last_success_timestamp_seconds", "Unix time of the last successful run",
                          ["source"])
 DB_POOL_SIZE = Gauge("db_pool_connections", "Connections in the database pool", ["state"])
-DB_POOL_WAIT = Histogram("db_pool_acquire_seconds", "Time spent waiting for a pooled connection",
-                         buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
 
 
 def observe_run(source: str, status: str, seconds: float, counts) -> None:
