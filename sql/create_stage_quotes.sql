@@ -13,5 +13,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_quotes (
     percent_change_24h  numeric,
     circulating_supply  numeric,
     total_supply        numeric,
-    max_supply          numeric
+    max_supply          numeric,
+    -- the stage_csv_typed record a CSV quote came from (sql/select_csv_typed_unstaged.sql)
+    csv_ord             bigint
 ) ON COMMIT DELETE ROWS

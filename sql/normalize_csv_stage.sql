@@ -31,35 +31,35 @@ WITH parsed AS MATERIALIZED (
                        THEN last_updated::timestamptz END AS observed_at,
                   CASE WHEN ($4::boolean OR strpos(rank, '_') = 0 AND rank !~* '0[xob]') AND length(rank) <= 64
                             AND pg_input_is_valid(rank, 'numeric')
-                       THEN CASE WHEN left(rank, 1) = '-' AND rank::numeric = 0 THEN 0 ELSE rank::numeric END
+                       THEN rank::numeric
                   END AS n_rank,
                   CASE WHEN ($4::boolean OR strpos(price_usd, '_') = 0 AND price_usd !~* '0[xob]') AND length(price_usd) <= 64
                             AND pg_input_is_valid(price_usd, 'numeric')
-                       THEN CASE WHEN left(price_usd, 1) = '-' AND price_usd::numeric = 0 THEN 0 ELSE price_usd::numeric END
+                       THEN price_usd::numeric
                   END AS n_price_usd,
                   CASE WHEN ($4::boolean OR strpos(market_cap_usd, '_') = 0 AND market_cap_usd !~* '0[xob]') AND length(market_cap_usd) <= 64
                             AND pg_input_is_valid(market_cap_usd, 'numeric')
-                       THEN CASE WHEN left(market_cap_usd, 1) = '-' AND market_cap_usd::numeric = 0 THEN 0 ELSE market_cap_usd::numeric END
+                       THEN market_cap_usd::numeric
                   END AS n_market_cap_usd,
                   CASE WHEN ($4::boolean OR strpos(volume_24h_usd, '_') = 0 AND volume_24h_usd !~* '0[xob]') AND length(volume_24h_usd) <= 64
                             AND pg_input_is_valid(volume_24h_usd, 'numeric')
-                       THEN CASE WHEN left(volume_24h_usd, 1) = '-' AND volume_24h_usd::numeric = 0 THEN 0 ELSE volume_24h_usd::numeric END
+                       THEN volume_24h_usd::numeric
                   END AS n_volume_24h_usd,
                   CASE WHEN ($4::boolean OR strpos(percent_change_24h, '_') = 0 AND percent_change_24h !~* '0[xob]') AND length(percent_change_24h) <= 64
                             AND pg_input_is_valid(percent_change_24h, 'numeric')
-                       THEN CASE WHEN left(percent_change_24h, 1) = '-' AND percent_change_24h::numeric = 0 THEN 0 ELSE percent_change_24h::numeric END
+                       THEN percent_change_24h::numeric
                   END AS n_percent_change_24h,
                   CASE WHEN ($4::boolean OR strpos(circulating_supply, '_') = 0 AND circulating_supply !~* '0[xob]') AND length(circulating_supply) <= 64
                             AND pg_input_is_valid(circulating_supply, 'numeric')
-                       THEN CASE WHEN left(circulating_supply, 1) = '-' AND circulating_supply::numeric = 0 THEN 0 ELSE circulating_supply::numeric END
+                       THEN circulating_supply::numeric
                   END AS n_circulating_supply,
                   CASE WHEN ($4::boolean OR strpos(total_supply, '_') = 0 AND total_supply !~* '0[xob]') AND length(total_supply) <= 64
                             AND pg_input_is_valid(total_supply, 'numeric')
-                       THEN CASE WHEN left(total_supply, 1) = '-' AND total_supply::numeric = 0 THEN 0 ELSE total_supply::numeric END
+                       THEN total_supply::numeric
                   END AS n_total_supply,
                   CASE WHEN ($4::boolean OR strpos(max_supply, '_') = 0 AND max_supply !~* '0[xob]') AND length(max_supply) <= 64
                             AND pg_input_is_valid(max_supply, 'numeric')
-                       THEN CASE WHEN left(max_supply, 1) = '-' AND max_supply::numeric = 0 THEN 0 ELSE max_supply::numeric END
+                       THEN max_supply::numeric
                   END AS n_max_supply
           FROM (SELECT ord,
                        $3::boolean OR concat(s.symbol, s.name, s.price_usd, s.last_updated, s.market_cap_usd, s.volume_24h_usd, s.percent_change_24h, s.rank, s.circulating_supply, s.total_supply, s.max_supply) !~ '[^ -~]' AS ascii,

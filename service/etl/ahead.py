@@ -39,7 +39,7 @@ async def staged_ahead(pool: asyncpg.Pool, source: str, batches: AsyncIterator[B
             except asyncio.TimeoutError:
                 alone = True
                 return batch
-            for statement in (SQL.create_stage_quotes, SQL.create_stage_csv_text):
+            for statement in (SQL.create_stage_quotes, SQL.create_stage_csv_text, SQL.create_stage_csv_typed):
                 await connection.execute(statement)
         if batch.csv_text is not None and connection is not None:
             await stage_ahead(connection, source, batch)

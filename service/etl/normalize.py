@@ -44,8 +44,8 @@ def decimal(value, field: str, *, required: bool = False, signed: bool = False) 
         raise Invalid(f"{field} is out of range: {value}")
     if not signed and number < 0:
         raise Invalid(f"{field} is negative: {value}")
-    # Decimal('-0') and Decimal('1E+2') store fine in NUMERIC; normalize only the sign of zero
-    return number if number or not number.is_signed() else Decimal(0)
+    # NUMERIC has no negative zero: '-0.00' is stored (and read by PostgreSQL) as 0.00, its digits kept
+    return number if number or not number.is_signed() else number.copy_abs()
 
 
 def positive_price(value, field: str = "price_usd") -> Decimal:

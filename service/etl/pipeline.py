@@ -110,7 +110,8 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
 
 
 async def _prepare(connection) -> None:
-    for statement in (SQL.create_stage_quotes, SQL.create_stage_raw_api, SQL.create_stage_csv_text):
+    for statement in (SQL.create_stage_quotes, SQL.create_stage_raw_api, SQL.create_stage_csv_text,
+                      SQL.create_stage_csv_typed):
         await connection.execute(statement)
 
 

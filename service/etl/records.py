@@ -12,10 +12,13 @@ QUOTE_COLUMNS = (
     "max_supply",
 )
 RAW_API_COLUMNS = ("source", "fetched_at", "coin_id", "content_hash", "payload")
-# The columns of stage_csv_text: the CSV columns the source reads, then spares for any other file column.
+# The columns of stage_csv_text and stage_csv_typed: the CSV columns the source reads, then spares for any other
+# file column; CSV_NUMBERS are numeric in stage_csv_typed.
 CSV_FIELDS = ("symbol", "name", "price_usd", "last_updated", "market_cap_usd", "volume_24h_usd",
               "percent_change_24h", "rank", "circulating_supply", "total_supply", "max_supply")
 CSV_SPARE_COLUMNS = tuple(f"x{i:02d}" for i in range(1, 33))
+CSV_NUMBERS = ("price_usd", "market_cap_usd", "volume_24h_usd", "percent_change_24h", "rank",
+               "circulating_supply", "total_supply", "max_supply")
 REJECT_COLUMNS = ("run_id", "source", "record_ref", "raw", "reason")
 
 
@@ -50,6 +53,9 @@ class CsvText:
     line: int  # physical line just before the first record
     plain: bool  # the bytes are printable ASCII and newlines only
     plain_numbers: bool  # no '_' nor 0x / 0o / 0b anywhere: numbers can only be decimal
+    # plain_numbers, and no run of more than 64 characters that could make a number: COPY may read the numbers
+    # itself (stage_csv_typed), as Python's Decimal would
+    typed: bool
     # parses, in Python, the records in these bytes (which follow the given physical line) into the batch
     fallback: Callable[[bytes, int], Awaitable[None]]
     # adds to the batch the (line, fields, reason) records the SQL did not stage, as rejects, in file order;

@@ -1,10 +1,12 @@
-"""The CSV fast path (COPY + sql/normalize_csv_stage.sql) gives what the careful Python path gives, row for row."""
+"""The CSV fast paths (COPY + sql/normalize_csv_typed.sql, COPY + sql/normalize_csv_stage.sql) give what the careful
+Python path gives, row for row."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
 
+from service.etl import csv_stage
 from service.etl.pipeline import run_source
 from service.etl.sources import csv as csv_source
 from service.etl.sources.csv import CsvSource
@@ -59,6 +61,48 @@ ROWS = [
 ]
 
 
+# the rows whose numbers only one of PostgreSQL and Python reads (or reads alike only within 64 characters): a block
+# holding any of them is staged as text, any other block has COPY read its numbers
+TEXT_ONLY = ("BTC,Bitcoin,1_000,,,,,2026-01-05T00:00:00Z", f"BTC,Bitcoin,0x1A,,,,,{T}", f"BTC,Bitcoin,{'1' * 70},,,,,{T}")
+TYPED_ROWS = [row for row in ROWS if row not in TEXT_ONLY] + [
+    "BTC,Bitcoin,1,,,,,2026-01-09T00:00:00.1234567Z",  # 7 fraction digits: PostgreSQL rounds, Python drops one
+    "BTC,Bitcoin,1,,,,,2026-01-10T00:00:00.5",
+    "BTC,Bitcoin,1,,,,,2026-01-11T00:00:00+0000",
+    "BTC,Bitcoin,1,,,,,2026-01-12T00:00",
+    "BTC,Bitcoin,1,,,,,0000-01-01T00:00:00",
+    "BTC,Bitcoin,1,,,,,2026-01-13T00:00:00 EST",
+    "BTC,Bitcoin,1,,,,,2026-01-14T00:00:00+01:00",
+    "BTC,Bitcoin,1,,,,,epoch",
+    "BTC,Bitcoin, 2 ,,,,,2026-01-15T00:00:00Z",
+    f"BTC,Bitcoin,{'1' * 40},,,,,{T}",
+    "BTC,Bitcoin,1e-40,1E+2,0.0,,2e9,2026-01-16T00:00:00Z",
+    "BTC,Bitcoin,1,,,,2000000001,2026-01-17T00:00:00Z",
+    "BTC,Bitcoin,1,,,-1e30,,2026-01-18T00:00:00Z",
+    "BTC,Bitcoin,1,,,-0.00,,2026-01-19T00:00:00Z",
+    "BTC,Bitcoin,1,,,+0.5,,2026-01-20T00:00:00Z",
+    "BTC,Bitcoin,.5,5.,,,,2026-01-21T00:00:00Z",
+    f"BTC\t,Bitcoin,1,,,,,{T}",
+]
+
+
+@pytest.fixture
+def staged_as(monkeypatch):
+    """How each part of a CSV block COPY read was normalized: 'typed' (COPY read the numbers) or 'text'."""
+    ways: list[str] = []
+    typed, text = csv_stage._normalize_typed, csv_stage._normalize_text
+
+    async def spy_typed(*args):
+        ways.append("typed")
+        return await typed(*args)
+
+    async def spy_text(*args):
+        ways.append("text")
+        return await text(*args)
+    monkeypatch.setattr(csv_stage, "_normalize_typed", spy_typed)
+    monkeypatch.setattr(csv_stage, "_normalize_text", spy_text)
+    return ways
+
+
 @pytest.fixture
 def python_path(monkeypatch):
     monkeypatch.setattr(csv_source, "SQL_PARSE", False)
@@ -98,7 +142,7 @@ async def load(pool, path, **kwargs):
     return outcome
 
 
-async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged):
+async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
     path = tmp_path / "q.csv"
     path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
     monkeypatch.setattr(csv_source, "SQL_PARSE", False)
@@ -115,6 +159,60 @@ async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path
     # PostgreSQL judged most records; Python only those with unusual spellings (and none of the plain ones)
     assert 0 < len(judged) <= 15
     assert 2 not in judged and 2 + ROWS.index("BTC,Bitcoin,1,,,,,yesterday") not in judged
+    assert set(staged_as) == {"text"}  # its block holds numbers only one of PostgreSQL and Python reads
+
+
+async def test_typed_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + "\n".join(TYPED_ROWS) + "\n", encoding="utf-8")
+    monkeypatch.setattr(csv_source, "SQL_PARSE", False)
+    careful = await load(pool, path)
+    expected = await snapshot(pool)
+    await wipe(pool)
+    judged.clear()
+    monkeypatch.setattr(csv_source, "SQL_PARSE", True)
+    fast = await load(pool, path)
+    assert set(staged_as) == {"typed"}  # split around the records COPY cannot read ('abc', short rows)
+    assert await snapshot(pool) == expected
+    assert (fast.counts.read, fast.counts.inserted, fast.counts.rejected) == (
+        careful.counts.read, careful.counts.inserted, careful.counts.rejected)
+    assert careful.counts.inserted >= 20 and careful.counts.rejected >= 30
+    # Python judged only what the SQL did not stage: every reject, and no plain record
+    assert len(judged) < len(TYPED_ROWS) - 15 and 2 not in judged
+
+
+async def test_a_number_copy_cannot_read_is_judged_alone_and_copy_goes_on_around_it(pool, tmp_path, judged,
+                                                                                     staged_as):
+    rows = [f"C{i},Coin {i},{i + 1},,,,,{T}" for i in range(40)]
+    rows[5] = f"C5,Coin 5,n/a,,,,,{T}"
+    rows[20] = f"C20,Coin 20,1,,,,-1,{T}"
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    outcome = await load(pool, path)
+    assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (40, 38, 2)
+    assert [(ref.rsplit(":", 1)[1], reason) for ref, reason, _ in (await snapshot(pool))["rejects"]] == [
+        ("7", "price_usd is not a number: 'n/a'"), ("22", "rank is negative: -1")]
+    assert judged == [7, 22] and staged_as == ["typed", "typed"]  # the lines before and after line 7
+
+
+async def test_a_block_with_many_refused_records_goes_the_text_way(pool, tmp_path, judged, staged_as):
+    rows = [f"C{i},Coin {i},{0 if i % 3 == 0 else i},,,,,{T}" for i in range(300)]
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    outcome = await load(pool, path)
+    assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (300, 200, 100)
+    assert staged_as == ["typed", "text"] and judged == []  # the text way wrote the 100 reasons in SQL
+    assert {reason for _, reason, _ in (await snapshot(pool))["rejects"]} == {"price_usd is zero"}
+
+
+async def test_a_block_with_many_numbers_copy_cannot_read_goes_the_text_way(pool, tmp_path, judged, staged_as):
+    rows = [f"C{i},Coin {i},{'n/a' if i % 4 == 1 else i + 1},,,,,{T}" for i in range(60)]
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    outcome = await load(pool, path)
+    assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (60, 45, 15)
+    assert staged_as[-1] == "text" and staged_as.count("typed") == csv_stage._MAX_SPLITS
+    assert len(judged) == csv_stage._MAX_SPLITS  # the text way wrote the other reasons in SQL
 
 
 async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
@@ -146,7 +244,7 @@ async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
                               " FROM quotes_history WHERE coin_id = 'eth-ethereum' AND observed_at = $1",
                               await pool.fetchval("SELECT '2026-01-01T02:00:00Z'::timestamptz"))
     assert (eth["price_usd"], eth["market_cap_usd"], eth["change"], eth["rank"]) == (
-        Decimal(5), Decimal(100000), "0", 1)
+        Decimal(5), Decimal(100000), "0.00", 1)  # PostgreSQL's NUMERIC has no negative zero
     coins = {r["coin_id"]: r["name"] for r in await pool.fetch("SELECT DISTINCT coin_id, name FROM quotes_history")}
     assert "sol-sol" not in coins and coins["wbtc-wrapped-btc-wbtc"] == "Wrapped BTC (WBTC)"
     assert coins["dash----"] == "---" and coins["xrp-ripple-inc"] == "Ripple, Inc"
@@ -164,7 +262,7 @@ async def test_a_block_with_a_bad_row_still_loads_around_it_in_file_order(pool, 
     rejects = (await snapshot(pool))["rejects"]
     assert [(ref.rsplit(":", 1)[1], reason) for ref, reason, _ in rejects] == [
         ("19", "short row: 3 fields where the header has 8"), ("32", "price_usd is negative: -3")]
-    assert judged == [19]  # COPY failed on the short row alone: Python saw no other record
+    assert judged == [19, 32]  # the short row COPY failed on and the record SQL refused: no other
 
 
 async def test_quoted_newlines_and_bad_bytes_take_the_python_path(pool, tmp_path):
@@ -211,7 +309,7 @@ async def test_other_column_orders_and_extra_columns(pool, tmp_path, judged):
     assert await pool.fetchval("SELECT price_usd FROM quotes_history") == 3  # the first price_usd column
     rejects = (await snapshot(pool))["rejects"]
     assert [(reason, raw) for _, reason, raw in rejects] == [("price_usd is missing", f"{T},y,,Ethereum,ETH,1")]
-    assert judged == []
+    assert judged == [3]  # the record the SQL refused (the typed way leaves reasons to Python), and no other
 
 
 async def test_a_bad_byte_deep_in_a_big_block_costs_only_its_row(pool, tmp_path):
@@ -233,4 +331,4 @@ async def test_crlf_line_ends(pool, tmp_path, judged):
     assert await pool.fetchval("SELECT price_usd::text FROM quotes_history") == "1.50"
     assert [(ref.rsplit(":", 1)[1], reason, raw) for ref, reason, raw in (await snapshot(pool))["rejects"]] == [
         ("3", "price_usd is missing", f"ETH,Ethereum,,,,,,{T}")]
-    assert judged == []
+    assert judged == [3]  # the refused record, its carriage return gone as in the csv module's reading

@@ -25,6 +25,7 @@ def test_decimal_keeps_every_digit(raw, expected):
 
 def test_decimal_negative_zero_becomes_zero():
     assert str(n.decimal("-0", "x")) == "0"
+    assert str(n.decimal("-0.00", "x")) == "0.00"  # as PostgreSQL reads it: no sign, the digits kept
 
 
 @pytest.mark.parametrize("raw, reason", [

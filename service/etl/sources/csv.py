@@ -34,6 +34,8 @@ _PLAIN = bytes(range(0x20, 0x7f)) + b"\r\n"
 # after a closing quote, a quoted field spanning lines), the block is parsed in Python.
 _FIELD = rb'(?:"(?:[^"\n]|"")*"|[^",\n]*)'
 _NOT_DECIMAL = re.compile(rb"_|0[xXoObB]")
+# every byte that can be part of a decimal number as 9, any other as a comma (see _long_number)
+_NUMBER_BYTES = bytes(ord("9") if chr(b) in "0123456789.eE+-" else ord(",") for b in range(256))
 _WELL_QUOTED = re.compile(rb"(?:%s(?:,%s)*\n)*(?:%s(?:,%s)*)?" % ((_FIELD,) * 4))
 
 
@@ -149,9 +151,10 @@ class _FileReader:
             await self._parse_records(batch, data, line, at_file_start)
             return batch
         columns, order = self._stage_columns()
+        plain_numbers = not _NOT_DECIMAL.search(data)
         batch.csv_text = CsvText(
             data=data, columns=columns, order=order, file=self.stream, line=line,
-            plain=_plain(data), plain_numbers=not _NOT_DECIMAL.search(data),
+            plain=_plain(data), plain_numbers=plain_numbers, typed=plain_numbers and not _long_number(data),
             fallback=functools.partial(self._parse_records, batch), recheck=functools.partial(self._recheck, batch))
         return batch
 
@@ -290,6 +293,11 @@ def _decode(data: bytes, *, at_file_start: bool) -> tuple[str, bool]:
 def _plain(data: bytes) -> bool:
     """Printable ASCII and line ends only (a carriage return only before a newline)."""
     return not data.translate(None, _PLAIN) and data.count(b"\r") == data.count(b"\r\n")
+
+
+def _long_number(data: bytes) -> bool:
+    """Whether some field might be a number over 64 characters (normalize.py refuses those; COPY reads them)."""
+    return b"9" * 65 in data.translate(_NUMBER_BYTES)
 
 
 def _has_bad_bytes(text: str) -> bool:
