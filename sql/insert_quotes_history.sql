@@ -2,14 +2,14 @@
 -- Returns the number of new observations.
 WITH added AS (
     INSERT INTO quotes_history (
-        source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
+        listing_id, source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
         volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, run_id)
-    SELECT s.source, s.coin_id, s.observed_at, m.asset_id, s.symbol, s.name, s.rank, s.price_usd,
+    SELECT m.id, s.source, s.coin_id, s.observed_at, m.asset_id, s.symbol, s.name, s.rank, s.price_usd,
            s.market_cap_usd, s.volume_24h_usd, s.percent_change_24h, s.circulating_supply,
            s.total_supply, s.max_supply, $1
     FROM stage_quotes AS s
     JOIN asset_sources AS m ON m.source = s.source AND m.coin_id = s.coin_id
-    ON CONFLICT (source, coin_id, observed_at) DO NOTHING
+    ON CONFLICT (listing_id, observed_at) DO NOTHING
     RETURNING 1
 )
 SELECT count(*) FROM added

@@ -1,19 +1,30 @@
 -- One page of symbol $1's observations in (observed_at, source, coin_id) order, after the key ($5, $6, $7):
 -- optional source $2, observed_at between $3 and $4 (inclusive), at most $8 rows. Each row comes as the API's
 -- JSON object (numerics keep their digits; times as UTC ISO-8601 with Z and microseconds only when there are
--- any, like the service's own JSON) plus its key for the next cursor. Walks quotes_history_symbol_idx.
+-- any, like the service's own JSON) plus its key for the next cursor. Finds the symbol's source coins in
+-- history_symbols and walks each one's history by primary key, at most $8 rows each.
 SELECT row_to_json(r)::text AS json, h.observed_at, h.source, h.coin_id
 FROM (
-    SELECT symbol, name, source, coin_id, asset_id, rank, price_usd, market_cap_usd, volume_24h_usd,
-           percent_change_24h, circulating_supply, total_supply, max_supply, observed_at, ingested_at,
-           observed_at AT TIME ZONE 'UTC' AS observed_utc, ingested_at AT TIME ZONE 'UTC' AS ingested_utc
-    FROM quotes_history
-    WHERE symbol = $1
-      AND ($2::text IS NULL OR source = $2)
-      AND observed_at >= $3::timestamptz
-      AND observed_at <= $4::timestamptz
-      AND (observed_at, source, coin_id) > ($5::timestamptz, $6::text, $7::text)
-    ORDER BY observed_at, source, coin_id
+    SELECT q.*
+    FROM history_symbols AS l
+    JOIN asset_sources AS m ON m.id = l.listing_id
+    -- each source coin's next rows in its primary key order; the page is the first of them all
+    CROSS JOIN LATERAL (
+        SELECT symbol, name, source, coin_id, asset_id, rank, price_usd, market_cap_usd, volume_24h_usd,
+               percent_change_24h, circulating_supply, total_supply, max_supply, observed_at, ingested_at,
+               observed_at AT TIME ZONE 'UTC' AS observed_utc, ingested_at AT TIME ZONE 'UTC' AS ingested_utc
+        FROM quotes_history
+        WHERE listing_id = l.listing_id
+          AND symbol = $1
+          AND observed_at >= greatest($3::timestamptz, $5::timestamptz)
+          AND observed_at <= $4::timestamptz
+          AND (observed_at, source, coin_id) > ($5::timestamptz, $6::text, $7::text)
+        ORDER BY observed_at
+        LIMIT $8
+    ) AS q
+    WHERE l.symbol = $1
+      AND ($2::text IS NULL OR m.source = $2)
+    ORDER BY q.observed_at, q.source, q.coin_id
     LIMIT $8
 ) h
 CROSS JOIN LATERAL (

@@ -57,8 +57,17 @@ async def test_history_walk_returns_every_observation_once(client, pool, tmp_pat
     body = "".join(f"HX,History coin,{h + 1},,,,,2026-01-01T{h:02d}:00:00Z\n" for h in range(11))
     await load_csv(pool, tmp_path / "a.csv", body)
     await pool.execute("""
-        INSERT INTO quotes_history (source, coin_id, observed_at, asset_id, symbol, name, price_usd, run_id)
-        SELECT 'coingecko', 'hx', observed_at, asset_id, symbol, name, price_usd, run_id FROM quotes_history""")
+        WITH listing AS (
+            INSERT INTO asset_sources (source, coin_id, asset_id)
+            SELECT 'coingecko', 'hx', asset_id FROM asset_sources RETURNING id
+        ), copied AS (
+            INSERT INTO quotes_history (
+                listing_id, source, coin_id, observed_at, asset_id, symbol, name, price_usd, run_id)
+            SELECT l.id, 'coingecko', 'hx', observed_at, asset_id, symbol, name, price_usd, run_id
+            FROM quotes_history, listing AS l
+            RETURNING listing_id, symbol
+        )
+        INSERT INTO history_symbols (symbol, listing_id) SELECT DISTINCT symbol, listing_id FROM copied""")
     seen = keys(await walk(client, "/history?symbol=hx&limit=4"), "observed_at")
     assert len(seen) == 22 and len(set(seen)) == 22
     assert seen == sorted(seen, key=lambda k: (k[2], k[0], k[1]))

@@ -132,7 +132,7 @@ async def snapshot(pool) -> dict:
 
 
 async def wipe(pool) -> None:
-    await pool.execute("TRUNCATE quotes_history, quotes_latest, etl_rejects, asset_sources, assets,"
+    await pool.execute("TRUNCATE quotes_history, history_symbols, quotes_latest, etl_rejects, asset_sources, assets,"
                        " raw_csv_blocks, etl_checkpoints")
 
 

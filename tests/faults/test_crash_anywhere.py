@@ -74,7 +74,7 @@ async def test_csv_load_killed_at_random_moments_equals_one_clean_run(
     options = {"CSV_PATH": big_csv}
 
     progress = await kill_and_rerun(service_env(DATABASE_URL=crashed, **options), "csv", crashed, tmp_path,
-                                    rng, delays=(0.8, 3.0))
+                                    rng, delays=(0.4, 1.5))
 
     expected = big_csv_reference
     assert len(expected["quotes_history"]) == 200_000 and len(expected["etl_rejects"]) == 20
