@@ -16,9 +16,11 @@ from service.sql import SQL
 _ACQUIRE_TIMEOUT = 1.0
 
 
-async def staged_ahead(pool: asyncpg.Pool, source: str, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
-    """The batches, each read (and its CSV text staged) while the caller stores the one before. Nothing this
-    does is durable: the caller's transaction alone writes a batch and its checkpoint."""
+async def staged_ahead(pool: asyncpg.Pool, source: str, run_id: int,
+                       batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+    """The batches, each read (and its CSV text staged) while the caller stores the one before. Only raw blocks
+    are stored here (once each, whoever stores them): the caller's transaction alone writes a batch's quotes and
+    its checkpoint."""
     connection: asyncpg.Connection | None = None
     alone, first = False, True
 
@@ -42,7 +44,7 @@ async def staged_ahead(pool: asyncpg.Pool, source: str, batches: AsyncIterator[B
             for statement in (SQL.create_stage_quotes, SQL.create_stage_csv_text, SQL.create_stage_csv_typed):
                 await connection.execute(statement)
         if batch.csv_text is not None and connection is not None:
-            await stage_ahead(connection, source, batch)
+            await stage_ahead(connection, source, run_id, batch)
         return batch
 
     pending = asyncio.ensure_future(next_batch())

@@ -51,14 +51,19 @@ def record_end(buffer: bytes, start: int = 0) -> int:
 
 async def read_blocks(handle, offset: int, line: int, block_bytes: int,
                       max_record_bytes: int) -> AsyncIterator[Block]:
-    """Blocks from `offset` (at physical line `line`) to the end of the file."""
+    """Blocks from `offset` (at physical line `line`) to the end of the file.
+
+    Each block ends at the last record end before a multiple of `block_bytes` in the file (or the first after,
+    for a record longer than that), wherever the reading started: read again from any block's end, a file gives
+    the same blocks, so a raw block stored before a crash is stored once (its content hash is unique)."""
     buffer = b""
-    start, start_line = offset, line
+    start, start_line, position = offset, line, offset
     problems: list[tuple[int, str, str]] = []
     while True:
-        chunk = await handle.read(block_bytes)
+        chunk = await handle.read(block_bytes - position % block_bytes)
         if not chunk:
             break
+        position += len(chunk)
         buffer += chunk
         cut = record_boundary(buffer)
         if cut == 0:

@@ -39,9 +39,16 @@ class _ManyRefused(Exception):
     """The typed way refused so many records that the text way, which writes most reasons in SQL, is cheaper."""
 
 
-async def stage_ahead(connection, source: str, batch: Batch) -> None:
+async def stage_ahead(connection, source: str, run_id: int, batch: Batch) -> None:
     """Stages the batch's CSV text on this connection (not the one storing the batch) and keeps the quotes
-    as COPY binary data in the batch, for the storing connection to stage in its own transaction."""
+    as COPY binary data in the batch, for the storing connection to stage in its own transaction.
+
+    The batch's raw blocks are stored here and now, each in a transaction of its own: a block is stored once
+    whoever stores it (its content hash is unique), so one stored before its batch (lost with a crash, say) is
+    neither lost nor doubled when the batch is read again, and the storing connection has that much less to do."""
+    for block in batch.raw_csv_blocks:
+        await connection.execute(SQL.insert_raw_csv_block, run_id, *block)
+    batch.raw_csv_blocks = []
     chunks: list[bytes] = []
 
     async def keep(chunk: bytes) -> None:

@@ -89,7 +89,7 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
         checkpoints = {r["stream"]: r["position"] for r in checkpoint_rows}
         known_rows = await connection.fetch(SQL.select_latest_observed, source.name)
         known = {r["coin_id"]: r["observed_at"] for r in known_rows}
-        batches = staged_ahead(pool, source.name, source.batches(checkpoints, known))
+        batches = staged_ahead(pool, source.name, run_id, source.batches(checkpoints, known))
         async with contextlib.aclosing(batches):
             async for batch in batches:
                 _merge_drift(drift, batch.drift)

@@ -286,7 +286,7 @@ async def test_raw_blocks_are_stored_once(pool, tmp_path):
     text = HEADER + "".join(f"C{i},Coin {i},{i + 1},,,,,{T}\n" for i in range(200))
     (folder / "a.csv").write_text(text)
     first = await load(pool, folder / "a.csv", block_bytes=2048)
-    blocks = await pool.fetch("SELECT byte_start, byte_end, first_line, content FROM raw_csv_blocks ORDER BY id")
+    blocks = await pool.fetch("SELECT byte_start, byte_end, first_line, content FROM raw_csv_blocks ORDER BY byte_start")
     assert len(blocks) > 3 and first.counts.inserted == 200
     assert b"".join(b["content"] for b in blocks) == text.encode()
     assert [b["byte_start"] for b in blocks[1:]] == [b["byte_end"] for b in blocks[:-1]]

@@ -25,9 +25,9 @@ def staged(monkeypatch) -> list[int]:
     calls: list[int] = []
     stage = csv_stage.stage_ahead
 
-    async def spy(connection, source, batch):
+    async def spy(connection, source, run_id, batch):
         calls.append(1)
-        return await stage(connection, source, batch)
+        return await stage(connection, source, run_id, batch)
     monkeypatch.setattr(ahead, "stage_ahead", spy)
     return calls
 
@@ -88,3 +88,7 @@ async def test_a_stop_while_a_block_is_staged_ahead_keeps_the_checkpoint_and_rel
     assert resumed.status == "success", resumed.error
     assert resumed.counts.inserted == 600 - first and resumed.counts.read == 600 - first
     assert await pool.fetchval("SELECT count(*) FROM quotes_history") == 600
+    # the block staged ahead had its raw bytes stored before the stop; read again, it was not stored twice
+    blocks = await pool.fetch("SELECT byte_start, byte_end FROM raw_csv_blocks ORDER BY byte_start")
+    assert [b["byte_start"] for b in blocks[1:]] == [b["byte_end"] for b in blocks[:-1]]
+    assert blocks[0]["byte_start"] == 0 and blocks[-1]["byte_end"] == path.stat().st_size

@@ -42,6 +42,21 @@ async def test_blocks_split_only_between_records(tmp_path):
     assert blocks[-1].end_line == 600
 
 
+async def test_reading_again_from_any_block_end_gives_the_same_blocks(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(b"".join(f"C{i},{'x' * (i % 23)},{i}\n".encode() for i in range(500)))
+
+    async def blocks_from(offset: int, line: int):
+        async with aiofiles.open(path, "rb") as handle:
+            await handle.seek(offset)
+            return [(b.start, b.end, b.start_line, b.data) async for b in read_blocks(handle, offset, line, 256, 1 << 20)]
+    whole = await blocks_from(0, 0)
+    assert len(whole) > 20 and b"".join(b[3] for b in whole) == path.read_bytes()
+    for index in (1, 7, len(whole) // 2, len(whole) - 1):
+        start, _, line, _ = whole[index]
+        assert await blocks_from(start, line) == whole[index:]
+
+
 async def test_an_over_long_record_is_skipped_and_reported(tmp_path):
     path = tmp_path / "q.csv"
     path.write_bytes(b"h\n" + b'"' + b"x" * 500 + b"\n" + b"ok\n")
