@@ -42,7 +42,7 @@ _WELL_QUOTED = re.compile(rb"(?:%s(?:,%s)*\n)*(?:%s(?:,%s)*)?" % ((_FIELD,) * 4)
 class CsvSource:
     name = NAME
 
-    def __init__(self, path: Path, *, block_bytes: int = 1 << 20, max_record_bytes: int = 1 << 20):
+    def __init__(self, path: Path, *, block_bytes: int = 1 << 21, max_record_bytes: int = 1 << 20):
         self.path = path
         self.block_bytes = block_bytes
         self.max_record_bytes = max_record_bytes
