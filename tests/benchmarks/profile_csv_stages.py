@@ -1,6 +1,6 @@
 """Where a CSV ingest's time goes: database time per SQL statement vs Python time in the source, in one process.
 
-    /tmp/venv/bin/python tests/benchmarks/profile_csv_stages.py [--rows 1000000] [--batch-bytes 1048576]
+    /tmp/venv/bin/python tests/benchmarks/profile_csv_stages.py [--rows 1000000] [--batch-bytes 2097152]
 
 Runs the service's own pipeline (`service.etl.pipeline.run_source` over `CsvSource`) in this process on a
 fresh, migrated database, with the connections wrapped so every awaited database call is timed under the
@@ -104,7 +104,7 @@ async def run(dsn: str, csv_path: Path, batch_bytes: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch-bytes", type=int, default=1 << 20, help="CsvSource block size (default 1 MiB)")
+    parser.add_argument("--batch-bytes", type=int, default=1 << 21, help="CsvSource block size (default 2 MiB, the service's)")
     parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
     args = parser.parse_args(argv)
     path = common.csv_file(args.rows, symbols=200, bad_rows=50)
