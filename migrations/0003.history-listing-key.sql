@@ -15,6 +15,10 @@ ALTER TABLE quotes_history ALTER COLUMN listing_id SET NOT NULL;
 ALTER TABLE quotes_history DROP CONSTRAINT quotes_history_pkey;
 ALTER TABLE quotes_history ADD CONSTRAINT quotes_history_pkey PRIMARY KEY (listing_id, observed_at);
 DROP INDEX quotes_history_symbol_idx;
+-- /history reads a coin's rows under one symbol in key order and stops after a page; without knowing that a
+-- coin's rows nearly all share one symbol, the planner expects few to match and reads the coin's whole history
+-- instead (measured: 20 ms instead of 1.6 ms for a page of 200 out of 5,000).
+CREATE STATISTICS quotes_history_listing_symbol (dependencies) ON listing_id, symbol FROM quotes_history;
 
 -- Which source coins have history under each symbol (a coin may change its symbol): /history reads each of those
 -- coins' history through the primary key.

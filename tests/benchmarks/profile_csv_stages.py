@@ -104,7 +104,8 @@ async def run(dsn: str, csv_path: Path, batch_bytes: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch-bytes", type=int, default=1 << 21, help="CsvSource block size (default 2 MiB, the service's)")
+    parser.add_argument("--batch-bytes", type=int, default=1 << 21,
+                        help="CsvSource block size (default 2 MiB, the service's)")
     parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
     args = parser.parse_args(argv)
     path = common.csv_file(args.rows, symbols=200, bad_rows=50)

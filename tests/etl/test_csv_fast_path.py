@@ -63,7 +63,8 @@ ROWS = [
 
 # the rows whose numbers only one of PostgreSQL and Python reads (or reads alike only within 64 characters): a block
 # holding any of them is staged as text, any other block has COPY read its numbers
-TEXT_ONLY = ("BTC,Bitcoin,1_000,,,,,2026-01-05T00:00:00Z", f"BTC,Bitcoin,0x1A,,,,,{T}", f"BTC,Bitcoin,{'1' * 70},,,,,{T}")
+TEXT_ONLY = ("BTC,Bitcoin,1_000,,,,,2026-01-05T00:00:00Z", f"BTC,Bitcoin,0x1A,,,,,{T}",
+             f"BTC,Bitcoin,{'1' * 70},,,,,{T}")
 TYPED_ROWS = [row for row in ROWS if row not in TEXT_ONLY] + [
     "BTC,Bitcoin,1,,,,,2026-01-09T00:00:00.1234567Z",  # 7 fraction digits: PostgreSQL rounds, Python drops one
     "BTC,Bitcoin,1,,,,,2026-01-10T00:00:00.5",
@@ -181,8 +182,8 @@ async def test_typed_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_pa
     assert len(judged) < len(TYPED_ROWS) - 15 and 2 not in judged
 
 
-async def test_a_number_copy_cannot_read_is_judged_alone_and_copy_goes_on_around_it(pool, tmp_path, judged,
-                                                                                     staged_as):
+async def test_a_number_copy_cannot_read_is_judged_alone_and_copy_goes_on_around_it(
+        pool, tmp_path, judged, staged_as):
     rows = [f"C{i},Coin {i},{i + 1},,,,,{T}" for i in range(40)]
     rows[5] = f"C5,Coin 5,n/a,,,,,{T}"
     rows[20] = f"C20,Coin 20,1,,,,-1,{T}"
@@ -286,7 +287,8 @@ async def test_raw_blocks_are_stored_once(pool, tmp_path):
     text = HEADER + "".join(f"C{i},Coin {i},{i + 1},,,,,{T}\n" for i in range(200))
     (folder / "a.csv").write_text(text)
     first = await load(pool, folder / "a.csv", block_bytes=2048)
-    blocks = await pool.fetch("SELECT byte_start, byte_end, first_line, content FROM raw_csv_blocks ORDER BY byte_start")
+    blocks = await pool.fetch(
+        "SELECT byte_start, byte_end, first_line, content FROM raw_csv_blocks ORDER BY byte_start")
     assert len(blocks) > 3 and first.counts.inserted == 200
     assert b"".join(b["content"] for b in blocks) == text.encode()
     assert [b["byte_start"] for b in blocks[1:]] == [b["byte_end"] for b in blocks[:-1]]

@@ -49,7 +49,8 @@ async def test_reading_again_from_any_block_end_gives_the_same_blocks(tmp_path):
     async def blocks_from(offset: int, line: int):
         async with aiofiles.open(path, "rb") as handle:
             await handle.seek(offset)
-            return [(b.start, b.end, b.start_line, b.data) async for b in read_blocks(handle, offset, line, 256, 1 << 20)]
+            blocks = read_blocks(handle, offset, line, 256, 1 << 20)
+            return [(b.start, b.end, b.start_line, b.data) async for b in blocks]
     whole = await blocks_from(0, 0)
     assert len(whole) > 20 and b"".join(b[3] for b in whole) == path.read_bytes()
     for index in (1, 7, len(whole) // 2, len(whole) - 1):
