@@ -43,11 +43,11 @@ class Reject:
 
 @dataclass(slots=True)
 class CsvText:
-    """CSV records for PostgreSQL to parse (COPY) and normalize (sql/normalize_csv_stage.sql) in the batch's
+    """CSV records for PostgreSQL to parse (COPY) and normalize (service/etl/csv_stage.py) in the batch's
     transaction; records it cannot read go to `fallback`, which parses them in Python into the batch."""
 
     data: bytes  # whole records, one per physical line (COPY must stage as many rows as there are lines)
-    columns: tuple[str, ...]  # the stage_csv_text column of each file column, in file order
+    columns: tuple[str, ...]  # the stage_csv_text (and stage_csv_typed) column of each file column, in order
     order: tuple[int, ...]  # 1-based index of each of `columns` in CSV_FIELDS + CSV_SPARE_COLUMNS
     file: str
     line: int  # physical line just before the first record

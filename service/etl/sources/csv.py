@@ -26,7 +26,7 @@ REQUIRED = ("symbol", "name", "price_usd", "last_updated")
 OPTIONAL = ("market_cap_usd", "volume_24h_usd", "percent_change_24h", "rank",
             "circulating_supply", "total_supply", "max_supply")
 _RAW_LIMIT = 10_000
-# Blocks go to PostgreSQL to parse and normalize (sql/normalize_csv_stage.sql) unless this is off; the Python
+# Blocks go to PostgreSQL to parse and normalize (service/etl/csv_stage.py) unless this is off; the Python
 # path (aiocsv + normalize.py) stays for blocks COPY cannot read and is the reference the SQL path is tested on.
 SQL_PARSE = True
 _PLAIN = bytes(range(0x20, 0x7f)) + b"\r\n"
