@@ -143,20 +143,26 @@ async def load(pool, path, **kwargs):
     return outcome
 
 
-async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
-    path = tmp_path / "q.csv"
-    path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
+async def both_paths(pool, path, rows, monkeypatch, judged):
+    """Loads `rows` the careful Python way, then (on an empty database) the SQL way; returns both outcomes and
+    whether both stored the same history and rejects. `judged` then holds the lines Python judged the SQL way."""
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setattr(csv_source, "SQL_PARSE", False)
     careful = await load(pool, path)
     expected = await snapshot(pool)
-    assert len(judged) == len(ROWS)
+    assert len(judged) == len(rows)
     await wipe(pool)
     judged.clear()
     monkeypatch.setattr(csv_source, "SQL_PARSE", True)
     fast = await load(pool, path)
-    assert await snapshot(pool) == expected
     assert (fast.counts.read, fast.counts.inserted, fast.counts.rejected) == (
-        careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 13, 31)
+        careful.counts.read, careful.counts.inserted, careful.counts.rejected)
+    return careful, await snapshot(pool) == expected
+
+
+async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
+    careful, same = await both_paths(pool, tmp_path / "q.csv", ROWS, monkeypatch, judged)
+    assert same and (careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 13, 31)
     # PostgreSQL judged most records; Python only those with unusual spellings (and none of the plain ones)
     assert 0 < len(judged) <= 15
     assert 2 not in judged and 2 + ROWS.index("BTC,Bitcoin,1,,,,,yesterday") not in judged
@@ -164,20 +170,9 @@ async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path
 
 
 async def test_typed_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
-    path = tmp_path / "q.csv"
-    path.write_text(HEADER + "\n".join(TYPED_ROWS) + "\n", encoding="utf-8")
-    monkeypatch.setattr(csv_source, "SQL_PARSE", False)
-    careful = await load(pool, path)
-    expected = await snapshot(pool)
-    await wipe(pool)
-    judged.clear()
-    monkeypatch.setattr(csv_source, "SQL_PARSE", True)
-    fast = await load(pool, path)
+    careful, same = await both_paths(pool, tmp_path / "q.csv", TYPED_ROWS, monkeypatch, judged)
+    assert same and careful.counts.inserted >= 20 and careful.counts.rejected >= 30
     assert set(staged_as) == {"typed"}  # split around the records COPY cannot read ('abc', short rows)
-    assert await snapshot(pool) == expected
-    assert (fast.counts.read, fast.counts.inserted, fast.counts.rejected) == (
-        careful.counts.read, careful.counts.inserted, careful.counts.rejected)
-    assert careful.counts.inserted >= 20 and careful.counts.rejected >= 30
     # Python judged only what the SQL did not stage: every reject, and no plain record
     assert len(judged) < len(TYPED_ROWS) - 15 and 2 not in judged
 
