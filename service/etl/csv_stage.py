@@ -14,9 +14,10 @@ from service.sql import SQL
 log = logging.getLogger(__name__)
 _COPY_CHUNK = 1 << 18
 _COPY_LINE = re.compile(r"COPY stage_csv_\w+, line (\d+)")
-# past 1 record in this many refused, a part of a block takes the text way (Python judging each refused record costs
-# more than the text way's SQL)
+# past 1 record in this many refused (and more than _FEW_REFUSED), a part of a block takes the text way: Python
+# judging each refused record costs more than the text way's SQL
 _MOST_REFUSED = 16
+_FEW_REFUSED = 16
 # the ways a part of a CSV block can be staged, quickest first (see stage_csv_text)
 _TYPED, _TEXT, _PYTHON = "typed", "text", "python"
 # COPY is retried around this many unreadable records per block, then the rest of the block goes to Python
@@ -139,7 +140,7 @@ async def _normalize_typed(connection, source: str, text: CsvText, line: int, re
     await connection.fetchval(SQL.set_nested_loops, nested_loops)
     if staged == records:
         return staged, []
-    if records - staged > max(records // _MOST_REFUSED, 16):
+    if records - staged > max(records // _MOST_REFUSED, _FEW_REFUSED):
         raise _ManyRefused(f"{records - staged} of {records} records refused")
     return staged, await connection.fetchval(SQL.select_csv_typed_unstaged, line)
 
