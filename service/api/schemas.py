@@ -145,17 +145,20 @@ class RunCounts(Schema):
     rows_rejected = fields.Integer(metadata={"example": 10})
 
 
-class Run(RunCounts):
+class LastRun(RunCounts):
     id = fields.Integer(metadata={"example": 42})
-    source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
     status = fields.String(metadata={"example": "success", "enum": list(RUN_STATUSES)})
-    trigger = fields.String(metadata={"example": "schedule"})
     started_at = fields.DateTime(metadata={"example": "2026-11-25T16:00:00Z"})
     finished_at = fields.DateTime(allow_none=True, metadata={"example": "2026-11-25T16:00:02.5Z"})
     duration_seconds = fields.Float(allow_none=True, metadata={"example": 2.5})
+    error = fields.String(allow_none=True, metadata={"example": None})
+
+
+class Run(LastRun):
+    source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
+    trigger = fields.String(metadata={"example": "schedule"})
     pages_read = fields.Integer(metadata={"example": 0})
     bytes_read = fields.Integer(metadata={"example": 260000})
-    error = fields.String(allow_none=True, metadata={"example": None})
     drift = fields.Dict(metadata={"description": "Schema drift seen in the payloads: missing, new or "
                                                  "renamed fields", "example": {}})
 
@@ -194,15 +197,6 @@ class RunId(Schema):
 class RunEnvelope(Run):
     request_id = fields.String()
     api_latency_ms = fields.Float()
-
-
-class LastRun(RunCounts):
-    id = fields.Integer(metadata={"example": 42})
-    status = fields.String(metadata={"example": "success", "enum": list(RUN_STATUSES)})
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    duration_seconds = fields.Float(allow_none=True, metadata={"example": 2.5})
-    error = fields.String(allow_none=True)
 
 
 class SourceStats(Schema):
