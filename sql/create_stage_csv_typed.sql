@@ -1,6 +1,7 @@
 -- Per-connection staging table for the records of one CSV block as COPY reads them straight into numbers:
 -- the numeric columns parsed by COPY itself (once, in C), the others as text; spare xNN columns as in
--- stage_csv_text. A value COPY cannot read fails the whole COPY, and the block takes stage_csv_text's way.
+-- stage_csv_text. A value COPY cannot read fails the COPY: that record is cut out for Python and COPY goes on
+-- around it (service/etl/csv_stage.py), a part with too many such records taking stage_csv_text's way.
 -- `ord` keeps the file order. Emptied at each commit.
 CREATE TEMP TABLE IF NOT EXISTS stage_csv_typed (
     ord  bigint GENERATED ALWAYS AS IDENTITY,

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from service.etl.csv_stage import stage_ahead
+from service.etl.csv_stage import CSV_STAGE_TABLES, stage_ahead
 from service.etl.records import Batch
-from service.sql import SQL
 
 # a pool that cannot spare a second connection this soon (or ever: DB_POOL_MAX_SIZE=1) stages in the batch's own
 # transaction instead, for the rest of the run
@@ -41,7 +40,7 @@ async def staged_ahead(pool: asyncpg.Pool, source: str, run_id: int,
             except asyncio.TimeoutError:
                 alone = True
                 return batch
-            for statement in (SQL.create_stage_quotes, SQL.create_stage_csv_text, SQL.create_stage_csv_typed):
+            for statement in CSV_STAGE_TABLES:
                 await connection.execute(statement)
         if batch.csv_text is not None and connection is not None:
             await stage_ahead(connection, source, run_id, batch)

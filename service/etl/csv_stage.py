@@ -18,6 +18,8 @@ _COPY_LINE = re.compile(r"COPY stage_csv_\w+, line (\d+)")
 # judging each refused record costs more than the text way's SQL
 _MOST_REFUSED = 16
 _FEW_REFUSED = 16
+# the per-connection staging tables a CSV block needs (the statements creating them)
+CSV_STAGE_TABLES = (SQL.create_stage_quotes, SQL.create_stage_csv_text, SQL.create_stage_csv_typed)
 # the ways a part of a CSV block can be staged, quickest first (see stage_csv_text)
 _TYPED, _TEXT, _PYTHON = "typed", "text", "python"
 # COPY is retried around this many unreadable records per block, then the rest of the block goes to Python

@@ -15,7 +15,7 @@ import asyncpg
 
 from service import metrics
 from service.etl.ahead import staged_ahead
-from service.etl.csv_stage import stage_batch_csv
+from service.etl.csv_stage import CSV_STAGE_TABLES, stage_batch_csv
 from service.etl.history import insert_history
 from service.etl.records import QUOTE_COLUMNS, RAW_API_COLUMNS, Batch, RunCounts
 from service.etl.rejects import write_rejects
@@ -110,8 +110,7 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
 
 
 async def _prepare(connection) -> None:
-    for statement in (SQL.create_stage_quotes, SQL.create_stage_raw_api, SQL.create_stage_csv_text,
-                      SQL.create_stage_csv_typed):
+    for statement in (*CSV_STAGE_TABLES, SQL.create_stage_raw_api):
         await connection.execute(statement)
 
 
