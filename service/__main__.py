@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    secrets = (settings.admin_token, settings.coinpaprika_api_key, settings.coingecko_api_key)
+    secrets = settings.secrets
     logs.configure(settings.log_level, settings.log_format, secrets=secrets)
     try:
         if args.command == "migrate":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import asyncpg
 
-from service.settings import PROJECT_ROOT
+from service.settings import PROJECT_ROOT, Settings, variable_name
 from tests.conftest import with_database
 
 sys.path.insert(0, str(PROJECT_ROOT / "data"))
@@ -30,11 +31,7 @@ __all__ = ["free_port", "TcpPostgres", "ServiceProcess", "canonical_dump", "writ
 
 UNREACHABLE = "http://127.0.0.1:9/v1"
 # Variables the service reads: none may leak in from the environment pytest runs in.
-_SERVICE_VARIABLES = (
-    "DATABASE_URL", "EMBEDDED_PG_DIR", "HOST", "PORT", "ETL_INTERVAL_SECONDS", "ETL_ON_STARTUP", "ETL_SOURCES",
-    "COINPAPRIKA_BASE_URL", "COINPAPRIKA_API_KEY", "COINGECKO_BASE_URL", "COINGECKO_API_KEY", "CSV_PATH",
-    "ADMIN_TOKEN", "LOG_LEVEL", "LOG_FORMAT", "API_RATE_LIMIT", "TEST_DATABASE_URL",
-)
+_SERVICE_VARIABLES = (*(variable_name(field) for field in dataclasses.fields(Settings)), "TEST_DATABASE_URL")
 
 
 def free_port() -> int:
