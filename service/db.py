@@ -61,7 +61,7 @@ def start_embedded(directory: Path):
         log.warning(f"embedded PostgreSQL: {directory} was made by PostgreSQL {major}; running it on the bundled "
                     f"{major} as it is (new data directories get {newest}; README says how to move it)",
                     extra={"pgdata": str(directory), "major": major})
-    log.info("starting embedded PostgreSQL", extra={"pgdata": str(directory), "major": major})
+    log.info("starting embedded PostgreSQL %s", major, extra={"pgdata": str(directory), "major": major})
     return pgserver.get_server(directory, cleanup_mode="stop", postgres_version=major)
 
 
@@ -148,13 +148,14 @@ def _clear_stale_lock_rows(backend) -> None:
     with backend.transaction():
         stale = backend.execute("DELETE FROM yoyo_lock RETURNING pid").fetchall()
     if stale:
-        log.warning("cleared a migration lock row left by a process that died", extra={"pids": [r[0] for r in stale]})
+        log.warning("cleared the migration lock row a dead process of an older version left",
+                    extra={"pids": [row[0] for row in stale]})
 
 
 def _apply_one(backend, migration) -> None:
     # yoyo's own apply_one commits the migration and marks it applied in two transactions (a kill between the two
     # leaves it applied but unmarked, and every later start fails re-applying it); here both commit together
-    log.info("applying migration", extra={"migration": migration.id})
+    log.info("applying migration %s", migration.id, extra={"migration": migration.id})
     with backend.transaction():
         migration.process_steps(backend, "apply")
         backend.mark_one(migration, log=False)
