@@ -143,8 +143,8 @@ def apply_migrations(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
 
 
 def _clear_stale_lock_rows(backend) -> None:
-    # versions before the advisory lock took yoyo's lock row, which a killed process left behind for good; this
-    # version never writes one, so under the advisory lock any row found is such a leftover
+    # versions before the advisory lock took yoyo's lock row, which a killed process left behind for good; this one
+    # lets yoyo write it only while it creates its own tables, under the advisory lock: any row found now is dead
     with backend.transaction():
         stale = backend.execute("DELETE FROM yoyo_lock RETURNING pid").fetchall()
     if stale:

@@ -1,6 +1,8 @@
 """The oldest PostgreSQL the service runs on: an older server stops start-up with one line, before any migration."""
 from __future__ import annotations
 
+import logging
+
 import psycopg
 import pytest
 
@@ -27,7 +29,12 @@ def test_migrate_on_a_too_old_server_exits_1_with_one_line_and_applies_nothing(
     # the real server, but a minimum above it: the check reads the version from the connection itself
     monkeypatch.setattr(db, "MINIMUM_SERVER_VERSION", (real // 10000 + 1) * 10000)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert cli.main(["migrate"]) == 1
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        assert cli.main(["migrate"]) == 1
+    finally:  # main() points the root logger at this test's captured stdout
+        root.handlers[:], root.level = handlers, level
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [f"PostgreSQL {real // 10000}.{real % 10000} found; "
                      f"the minimum is PostgreSQL {real // 10000 + 1}"]
