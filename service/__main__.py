@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "etl":
             return asyncio.run(_etl_once(settings, tuple(args.source or ()) or None))
         return _serve(settings)
+    except (db.UnsupportedServer, db.EmbeddedDataUnsupported) as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except _DATABASE_FAILURES as exc:
         detail = " ".join(str(exc).split())
         print(logs.redact(f"database unavailable: {type(exc).__name__}: {detail}", secrets), file=sys.stderr)

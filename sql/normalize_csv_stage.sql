@@ -27,38 +27,38 @@ WITH parsed AS MATERIALIZED (
                   -- when they read back as written; the session time zone is UTC, so a time without a zone is UTC
                   CASE WHEN (last_updated LIKE '____-__-__T__:__:__%' OR last_updated LIKE '____-__-__ __:__:__%')
                             AND substr(last_updated, 20) IN ('', 'Z', '+00:00', '+0000', '+00')
-                            AND pg_input_is_valid(last_updated, 'timestamptz')
+                            AND is_valid_timestamptz(last_updated)
                        THEN last_updated::timestamptz END AS observed_at,
                   CASE WHEN ($4::boolean OR strpos(rank, '_') = 0 AND rank !~* '0[xob]') AND length(rank) <= 64
-                            AND pg_input_is_valid(rank, 'numeric')
+                            AND is_valid_numeric(rank)
                        THEN rank::numeric
                   END AS n_rank,
                   CASE WHEN ($4::boolean OR strpos(price_usd, '_') = 0 AND price_usd !~* '0[xob]') AND length(price_usd) <= 64
-                            AND pg_input_is_valid(price_usd, 'numeric')
+                            AND is_valid_numeric(price_usd)
                        THEN price_usd::numeric
                   END AS n_price_usd,
                   CASE WHEN ($4::boolean OR strpos(market_cap_usd, '_') = 0 AND market_cap_usd !~* '0[xob]') AND length(market_cap_usd) <= 64
-                            AND pg_input_is_valid(market_cap_usd, 'numeric')
+                            AND is_valid_numeric(market_cap_usd)
                        THEN market_cap_usd::numeric
                   END AS n_market_cap_usd,
                   CASE WHEN ($4::boolean OR strpos(volume_24h_usd, '_') = 0 AND volume_24h_usd !~* '0[xob]') AND length(volume_24h_usd) <= 64
-                            AND pg_input_is_valid(volume_24h_usd, 'numeric')
+                            AND is_valid_numeric(volume_24h_usd)
                        THEN volume_24h_usd::numeric
                   END AS n_volume_24h_usd,
                   CASE WHEN ($4::boolean OR strpos(percent_change_24h, '_') = 0 AND percent_change_24h !~* '0[xob]') AND length(percent_change_24h) <= 64
-                            AND pg_input_is_valid(percent_change_24h, 'numeric')
+                            AND is_valid_numeric(percent_change_24h)
                        THEN percent_change_24h::numeric
                   END AS n_percent_change_24h,
                   CASE WHEN ($4::boolean OR strpos(circulating_supply, '_') = 0 AND circulating_supply !~* '0[xob]') AND length(circulating_supply) <= 64
-                            AND pg_input_is_valid(circulating_supply, 'numeric')
+                            AND is_valid_numeric(circulating_supply)
                        THEN circulating_supply::numeric
                   END AS n_circulating_supply,
                   CASE WHEN ($4::boolean OR strpos(total_supply, '_') = 0 AND total_supply !~* '0[xob]') AND length(total_supply) <= 64
-                            AND pg_input_is_valid(total_supply, 'numeric')
+                            AND is_valid_numeric(total_supply)
                        THEN total_supply::numeric
                   END AS n_total_supply,
                   CASE WHEN ($4::boolean OR strpos(max_supply, '_') = 0 AND max_supply !~* '0[xob]') AND length(max_supply) <= 64
-                            AND pg_input_is_valid(max_supply, 'numeric')
+                            AND is_valid_numeric(max_supply)
                        THEN max_supply::numeric
                   END AS n_max_supply
           FROM (SELECT ord,

@@ -34,7 +34,7 @@ WITH coins AS (
                      AND (substr(value, 20) IN ('', 'Z', '+00:00', '+0000', '+00')
                           OR substr(value, 20) ~ '^\.[0-9]{1,6}(Z|\+00(:?00)?)?$')
                      AND ($2::boolean OR raw !~ '[^ -~]')
-                     AND pg_input_is_valid(value, 'timestamptz')
+                     AND is_valid_timestamptz(value)
                 THEN value::timestamptz END AS observed_at
     FROM (SELECT last_updated AS raw, btrim(last_updated) AS value
           FROM (SELECT DISTINCT last_updated FROM stage_csv_typed) AS spellings) AS trimmed

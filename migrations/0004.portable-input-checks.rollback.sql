@@ -1,0 +1,3 @@
+-- Undoes 0004.portable-input-checks.
+DROP FUNCTION IF EXISTS is_valid_timestamptz(text);
+DROP FUNCTION IF EXISTS is_valid_numeric(text);
