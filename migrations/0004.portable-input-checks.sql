@@ -1,8 +1,9 @@
 -- Input checks that read alike on every supported PostgreSQL major (15-18): is_valid_numeric(text) and
 -- is_valid_timestamptz(text) say whether the text would cast without an error. On 16+ they are one-line SQL
--- functions over pg_input_is_valid (inlined by the planner, so as fast as calling it directly); 15 has no
--- pg_input_is_valid, so there they try the cast in PL/pgSQL and catch its error (a subtransaction per call:
--- slower, same verdicts). Created with EXECUTE so that 15 never parses a call to the function it lacks.
+-- functions over pg_input_is_valid (inlined by the planner, so as fast as calling it directly). 15 has no
+-- pg_input_is_valid: there a PL/pgSQL function tries the cast and catches its error (a subtransaction per call,
+-- so PARALLEL UNSAFE, and slow), and is_valid_numeric answers plain decimals (nearly every value) with an inlined
+-- pattern before calling it. Created with EXECUTE so that 15 never parses a call to the function it lacks.
 -- depends: 0003.history-listing-key
 
 DO $migration$
@@ -21,14 +22,10 @@ BEGIN
         $f$;
     ELSE
         EXECUTE $f$
-            CREATE FUNCTION is_valid_numeric(value text) RETURNS boolean
-            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+            CREATE FUNCTION numeric_cast_succeeds(value text) RETURNS boolean
+            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE
             AS $body$
             BEGIN
-                -- plain decimals of up to 40 digits always cast: answer them without the subtransaction
-                IF value ~ '^ *[+-]?[0-9]{1,20}(\.[0-9]{0,20})? *$' THEN
-                    RETURN true;
-                END IF;
                 PERFORM value::numeric;
                 RETURN true;
             EXCEPTION WHEN data_exception THEN
@@ -36,9 +33,16 @@ BEGIN
             END
             $body$
         $f$;
+        -- not STRICT, so that the planner inlines it (a NULL still gives NULL); a plain decimal of up to 1000
+        -- characters always casts (numeric takes 131072 digits before the point)
+        EXECUTE $f$
+            CREATE FUNCTION is_valid_numeric(value text) RETURNS boolean
+            LANGUAGE sql IMMUTABLE PARALLEL UNSAFE
+            RETURN value ~ '^[+-]?[0-9]+(\.[0-9]*)?$' AND length(value) <= 1000 OR numeric_cast_succeeds(value)
+        $f$;
         EXECUTE $f$
             CREATE FUNCTION is_valid_timestamptz(value text) RETURNS boolean
-            LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+            LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
             AS $body$
             BEGIN
                 PERFORM value::timestamptz;
