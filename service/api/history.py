@@ -62,4 +62,3 @@ async def get_history(request: web.Request) -> web.StreamResponse:
 
 
 _BOUND = ("symbol", "source", "from_", "to")
-
