@@ -1,4 +1,4 @@
-"""Data worth looking at on the dashboard, loaded through the real pipeline: two weeks of hourly CSV history,
+"""Data worth looking at on the dashboard, loaded through the real pipeline: two weeks of quarter-hourly CSV history,
 a few hourly runs of each API source against the fakes (one of them failed) and some rejected CSV rows."""
 from __future__ import annotations
 
@@ -23,17 +23,18 @@ def _walk(rng: random.Random, end: Decimal, steps: int) -> list[Decimal]:
     """A random walk of `steps` prices that ends near `end` (walked backwards from it)."""
     prices, price = [], end
     for _ in range(steps):
-        price = (price * (1 + Decimal(rng.gauss(0, 0.004)))).quantize(Decimal("0.00000001"))
+        price = (price * (1 + Decimal(rng.gauss(0, 0.002)))).quantize(Decimal("0.00000001"))
         prices.append(price)
     return prices[::-1]
 
 
-def write_csv(directory: Path, anchor: datetime, hours: int = 14 * 24) -> None:
+def write_csv(directory: Path, anchor: datetime, days: int = 14) -> None:
+    """Every quarter hour for `days` up to `anchor`, so an hour's candle holds four observations."""
     rng = random.Random(7)
-    lines = []
+    lines, steps = [], days * 96
     for symbol, name, typical in CSV_COINS:
-        for i, price in enumerate(_walk(rng, typical, hours)):
-            moment = anchor - timedelta(hours=hours - i)
+        for i, price in enumerate(_walk(rng, typical, steps)):
+            moment = anchor - timedelta(minutes=15 * (steps - i))
             lines.append(f"{symbol},{name},{price},,,,,{moment.isoformat().replace('+00:00', 'Z')}\n")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "history.csv").write_text(CSV_HEADER + "".join(lines))

@@ -215,9 +215,9 @@
         el("strong", {}, asset.spread_pct === null ? "n/a" : `${asset.spread_pct} %`),
         ` between ${asset.min_price_usd} and ${asset.max_price_usd} USD`),
       el("table", {},
-        el("thead", {}, el("tr", {}, el("th", {}, "source"), el("th", {}, "coin"), el("th", { class: "num" }, "price (USD)"),
+        el("thead", {}, el("tr", {}, el("th", {}, "source"), el("th", { class: "coin" }, "coin"), el("th", { class: "num" }, "price (USD)"),
           el("th", {}, "observed"))),
-        el("tbody", {}, ...asset.sources.map((q) => el("tr", {}, el("td", {}, q.source), el("td", {}, q.coin_id),
+        el("tbody", {}, ...asset.sources.map((q) => el("tr", {}, el("td", {}, q.source), el("td", { class: "coin" }, q.coin_id),
           el("td", { class: "num" }, q.price_usd), el("td", {}, `${q.observed_at} (${ago(q.observed_at)})`))))))));
   }
 
