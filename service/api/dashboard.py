@@ -14,7 +14,7 @@ STATIC_PREFIX = "/dashboard/static"
 @docs(tags=["operations"], summary="The dashboard: sources' freshness, runs, rejects and price charts (HTML)",
       description="One page for people. It reads the public JSON routes (/health, /runs, /rejects, /data, "
                   "/assets/{symbol}, /candles) and everything it loads comes from this service.",
-      responses={200: {"description": "The HTML page"}})
+      produces=["text/html"], responses={200: {"description": "The HTML page"}})
 @routes.get("/dashboard")
 async def get_dashboard(request: web.Request) -> web.FileResponse:
     # the page is small and changes with a deploy: let browsers keep it but revalidate each time
