@@ -20,7 +20,7 @@ from service.responses import BODY_REST, REQUEST_START, head
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
-CACHED_PATHS = ("/data", "/history")
+CACHED_PATHS = ("/data", "/history", "/candles")
 CACHED_PREFIXES = ("/assets/",)
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()

@@ -14,6 +14,7 @@ LINKS = {
     "health": "/health", "data": "/data", "history": "/history?symbol=BTC", "assets": "/assets/BTC",
     "stats": "/stats", "runs": "/runs", "compare_runs": "/compare-runs?a=1&b=2", "etl_run": "/etl/run",
     "metrics": "/metrics", "docs": "/docs", "openapi": "/api/docs/swagger.json",
+    "candles": "/candles?symbol=BTC&interval=1d", "dashboard": "/dashboard",
 }
 
 

@@ -1,0 +1,57 @@
+"""Marshmallow schemas of GET /candles: its query and its envelope."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.api.schemas import CURSOR_RULES, SYMBOL_RULES, Envelope, IsoMoment, QuerySchema
+from service.settings import KNOWN_SOURCES
+
+# bucket widths in seconds; buckets start at whole multiples of them from the Unix epoch
+INTERVALS = {"5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
+
+
+class CandlesQuery(QuerySchema):
+    symbol = fields.String(validate=SYMBOL_RULES, metadata={
+        "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
+    interval = fields.String(load_default="1h", validate=validate.OneOf(tuple(INTERVALS)),
+                             metadata={"description": "Bucket width"})
+    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
+                           metadata={"description": "Only this source's candles", "example": "csv"})
+    from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
+        "description": "Earliest bucket_start, inclusive: buckets starting at or after it (ISO-8601; no zone "
+                       "means UTC; a date alone is its midnight UTC)", "example": "2026-11-20T00:00:00Z"})
+    to = IsoMoment(default_timezone=timezone.utc, metadata={
+        "description": "Latest bucket_start, inclusive; every bucket holds all its observations, also the last",
+        "example": "2026-11-21T00:00:00Z"})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "Candles per page (1-1000)"})
+    cursor = fields.String(validate=CURSOR_RULES,
+                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+
+    @validates_schema
+    def ordered_range(self, data, **_):
+        if "symbol" not in data and "cursor" not in data:
+            raise ValidationError("Missing data for required field.", field_name="symbol")
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ValidationError("from is after to", field_name="from")
+
+
+class Candle(Schema):
+    bucket_start = fields.DateTime(metadata={"example": "2026-11-20T00:00:00Z"})
+    source = fields.String(metadata={"example": "coingecko"})
+    coin_id = fields.String(metadata={"example": "bitcoin"})
+    open = fields.Decimal(metadata={"description": "Price of the bucket's first observation", "example": 88582.89})
+    high = fields.Decimal(metadata={"description": "Highest price in the bucket", "example": 88990.12})
+    low = fields.Decimal(metadata={"description": "Lowest price in the bucket", "example": 88100.5})
+    close = fields.Decimal(metadata={"description": "Price of the bucket's last observation", "example": 88700})
+    observations = fields.Integer(metadata={"description": "Observations in the bucket", "example": 24})
+
+
+class CandlesEnvelope(Envelope):
+    symbol = fields.String(metadata={"example": "BTC"})
+    interval = fields.String(metadata={"example": "1h"})
+    data = fields.List(fields.Nested(Candle))
+    limit = fields.Integer(metadata={"example": 200})
+    next_cursor = fields.String(allow_none=True, metadata={"example": None})
