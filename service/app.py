@@ -70,6 +70,7 @@ async def change_listener(app: web.Application) -> AsyncIterator[None]:
 async def scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with enabled_sources(settings) as sources:
+        metrics.register_sources(source.name for source in sources)
         runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
                            on_startup=settings.etl_on_startup)
         app[SCHEDULER] = runner
