@@ -35,6 +35,8 @@ class IsoMoment(fields.AwareDateTime):
 
 
 class QuerySchema(Schema):
+    """Optional filters carry no `example`: Swagger UI would fill it in and "Try it out" would filter."""
+
     class Meta:
         unknown = EXCLUDE  # cache-busting and tracking parameters are not errors
 
@@ -59,9 +61,9 @@ class QuerySchema(Schema):
 
 class DataQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's records", "example": "coingecko"})
+                           metadata={"description": "Only this source's records, e.g. coingecko"})
     symbol = fields.String(validate=SYMBOL_RULES,
-                           metadata={"description": "Exact symbol, case-insensitive", "example": "BTC"})
+                           metadata={"description": "Exact symbol, case-insensitive, e.g. BTC"})
     # apispec writes a Decimal's Range as a string bound; the metadata gives the document a number
     min_price = fields.Decimal(validate=validate.Range(min=0), allow_nan=False, as_string=True,
                                metadata={"description": "Lowest price_usd (inclusive)", "minimum": 0})
@@ -147,13 +149,13 @@ class HistoryQuery(QuerySchema):
     symbol = fields.String(validate=SYMBOL_RULES, metadata={
         "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's observations", "example": "csv"})
+                           metadata={"description": "Only this source's observations, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
         "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
-                       "midnight UTC)", "example": "2026-11-20T00:00:00Z"})
+                       "midnight UTC), e.g. 2026-11-20T00:00:00Z"})
     to = IsoMoment(default_timezone=timezone.utc, metadata={
         "description": "Latest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
-                       "midnight UTC)", "example": "2026-11-21T00:00:00Z"})
+                       "midnight UTC), e.g. 2026-11-21"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Observations per page (1-1000)"})
     cursor = fields.String(validate=CURSOR_RULES,
@@ -223,9 +225,9 @@ class Run(LastRun):
 
 class RunsQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's runs", "example": "csv"})
+                           metadata={"description": "Only this source's runs, e.g. csv"})
     status = fields.String(validate=validate.OneOf(RUN_STATUSES),
-                           metadata={"description": "Only runs with this status", "example": "failed"})
+                           metadata={"description": "Only runs with this status, e.g. failed"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
                            metadata={"description": "Runs per page (1-200)"})
     cursor = fields.String(validate=CURSOR_RULES,
@@ -377,9 +379,9 @@ class Comparison(Envelope):
 
 class RejectsQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's rejects", "example": "csv"})
+                           metadata={"description": "Only this source's rejects, e.g. csv"})
     run_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
-                            metadata={"description": "Only this run's rejects", "example": 1, "format": "int64"})
+                            metadata={"description": "Only this run's rejects", "format": "int64"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
                            metadata={"description": "Rejects per page (1-500)"})
     cursor = fields.String(validate=CURSOR_RULES,
