@@ -27,7 +27,8 @@ _LATEST = datetime.max.replace(tzinfo=timezone.utc)
       description="Every distinct observation ever ingested for `symbol`, once, ordered by observed_at "
                   "(then source and coin_id). Follow `next_cursor` until it is null; records that existed "
                   "when the first page was read come exactly once even while an ETL run writes. "
-                  "Sends a weak ETag: repeat it in If-None-Match to get 304 while nothing changed.",
+                  "Sends a weak ETag: repeat it in If-None-Match to get 304 while nothing changed. Pages by "
+                  "cursor only: `page` is a 400.",
       responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(HistoryQuery)
 @response_schema(HistoryEnvelope, 200, description="One page of observations, oldest first")

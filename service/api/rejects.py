@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 @docs(tags=["etl"], summary="Records refused by validation, newest first",
       description="Each item says which run and source refused it, why (`reason`), where it was (`location`: "
                   "CSV `file:line`, or the API coin id) and what was received (`raw`). Follow `next_cursor` "
-                  "until it is null. `/runs/{id}` counts a run's rejects by reason.",
+                  "until it is null (`page` is a 400). `/runs/{id}` counts a run's rejects by reason.",
       responses=READ_ERRORS)
 @querystring_schema(RejectsQuery)
 @response_schema(RejectsEnvelope, 200, description="One page of rejected records, newest first")
