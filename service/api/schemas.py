@@ -299,8 +299,7 @@ class StartedRun(Schema):
         "description": "null when another process is running this source", "example": 43})
 
 
-class EtlStarted(Schema):
-    request_id = fields.String()
+class EtlStarted(Envelope):
     runs = fields.List(fields.Nested(StartedRun))
 
 

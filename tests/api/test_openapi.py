@@ -91,3 +91,15 @@ async def test_no_untyped_objects_and_numeric_bounds_are_numbers(client):
     assert set(anomalies) == {"record_count_changed_by_more_than_half", "duration_more_than_doubled",
                               "success_turned_into_failure", "success_with_zero_rows"}
     assert all(flag["description"] for flag in anomalies.values())
+
+
+async def test_every_json_success_schema_declares_request_id_and_latency(client):
+    document = await served_document(client)
+    schemas = document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if not status.startswith("2") or "application/json" not in answer.get("content", {}):
+                    continue
+                name = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+                assert {"request_id", "api_latency_ms"} <= set(schemas[name]["properties"]), (path, method, name)
