@@ -57,11 +57,37 @@ def _serve(settings: Settings) -> int:
 
     from service.app import create_app
 
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
-                shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True,
-                # also closes connections that never send a request (slow-loris), not only idle keep-alives
-                keepalive_timeout=settings.http_idle_timeout_seconds)
+    app = create_app(settings)
+    stop = {"reason": "the server stopped by itself"}
+    app.on_startup.append(lambda _: _log_stop_signals(stop))
+    base = f"http://{settings.host}:{settings.port}"
+    try:
+        # aiohttp calls `print` once its sockets listen: that is when the service is reachable
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None,
+                    print=lambda _: log.info("service listening", extra={"url": base, "docs": f"{base}/docs"}),
+                    shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True,
+                    # also closes connections that never send a request (slow-loris), not only idle keep-alives
+                    keepalive_timeout=settings.http_idle_timeout_seconds)
+    except BaseException as exc:
+        stop["reason"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        log.info("service stopped", extra={"reason": stop["reason"]})
     return 0
+
+
+async def _log_stop_signals(stop: dict) -> None:
+    """Replaces aiohttp's SIGTERM/SIGINT handlers with ones that say which signal stopped the service."""
+    from aiohttp import web
+
+    def stop_on(signum: int) -> None:
+        stop["reason"] = f"received {signal.Signals(signum).name}"
+        log.info("service stopping", extra={"reason": stop["reason"]})
+        raise web.GracefulExit()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop_on, sig)
 
 
 async def _migrate(settings: Settings) -> int:

@@ -7,10 +7,10 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from aiohttp_apispec import setup_aiohttp_apispec, validation_middleware
+from aiohttp_apispec import validation_middleware
 
-from service import SERVICE_NAME, __version__, db, metrics
-from service.api import ROUTES
+from service import db, metrics
+from service.api import ROUTES, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.errors import error_middleware, validation_error
@@ -40,11 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RESPONSE_CACHE] = ResponseCache()
     for table in ROUTES:
         app.router.add_routes(table)
-    setup_aiohttp_apispec(
-        app, title=SERVICE_NAME, version=__version__, url="/api/docs/swagger.json", swagger_path="/docs",
-        static_path="/static/swagger", error_callback=validation_error, in_place=True,
-        info={"description": "Crypto market data (CoinPaprika, CoinGecko, CSV) kept fresh in PostgreSQL."},
-    )
+    openapi.setup(app, swagger_path="/docs", static_path="/static/swagger", error_callback=validation_error)
     app.cleanup_ctx.extend([database, change_listener, scheduler])
     return app
 
@@ -74,6 +70,7 @@ async def change_listener(app: web.Application) -> AsyncIterator[None]:
 async def scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with enabled_sources(settings) as sources:
+        metrics.register_sources(source.name for source in sources)
         runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
                            on_startup=settings.etl_on_startup)
         app[SCHEDULER] = runner

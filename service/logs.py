@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import re
 import sys
@@ -13,7 +14,7 @@ run_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id"
 source_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("source", default=None)
 
 _CONTEXT = (("request_id", request_id_var), ("run_id", run_id_var), ("source", source_var))
-_TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s"
+_TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s%(details)s"
 
 
 class _ContextFilter(logging.Filter):
@@ -26,8 +27,11 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = []
         for name, var in _CONTEXT:
-            value = var.get()
-            setattr(record, name, value)
+            # a value given in `extra` (log.info(..., extra={"source": ...})) wins over the context's
+            value = getattr(record, name, None)
+            if value is None:
+                value = var.get()
+                setattr(record, name, value)
             if value is not None:
                 context.append(f"{name}={value}")
         record.context = " ".join(context) + (" " if context else "")
@@ -65,7 +69,7 @@ def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> Non
             reserved_attrs=[*_RESERVED, "context"],
         ))
     else:
-        handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+        handler.setFormatter(TextFormatter(_TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -75,8 +79,27 @@ def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> Non
     logging.getLogger("yoyo").setLevel(logging.WARNING)
 
 
+class TextFormatter(logging.Formatter):
+    """For people at a terminal: the message, then every extra field as key=value (as the JSON lines have them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        details = [f"{key}={_text_value(value)}" for key, value in record.__dict__.items()
+                   if key not in _NOT_DETAILS and not key.startswith("_")]
+        record.details = (" " + " ".join(details)) if details else ""
+        return super().format(record)
+
+
+def _text_value(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, separators=(",", ":"))
+    # quoted when a space or quote would make the pair ambiguous
+    return json.dumps(text) if not text or any(ch in text for ch in ' "=\n') else text
+
+
 _RESERVED = [
     "args", "created", "exc_info", "exc_text", "filename", "funcName", "levelno", "lineno", "module",
     "msecs", "msg", "pathname", "process", "processName", "relativeCreated", "stack_info", "thread",
     "threadName", "taskName",
 ]
+# LogRecord's own attributes and what the text line already shows elsewhere
+_NOT_DETAILS = frozenset([*_RESERVED, "name", "levelname", "message", "asctime", "context", "details",
+                          *(name for name, _ in _CONTEXT)])

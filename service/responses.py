@@ -1,4 +1,4 @@
-"""Compact JSON responses with exact decimals; data bodies are built so their per-request head can be spliced."""
+"""Compact JSON responses with exact decimals; success bodies are built so their per-request head can be spliced."""
 from __future__ import annotations
 
 import time
@@ -35,8 +35,10 @@ def head(request: web.Request) -> bytes:
         orjson.dumps(request_id_var.get()), orjson.dumps(elapsed_ms(request)))
 
 
-def data_response(request: web.Request, fields: dict, *, headers=None) -> web.Response:
-    """A 200 of a data route: request_id and api_latency_ms first, then `fields`; cacheable by the middleware."""
+def success_response(request: web.Request, fields: dict, *, status: int = 200, headers=None) -> web.Response:
+    """Every JSON route's success: request_id and api_latency_ms first, then `fields`. A 200 of a cached route
+    is kept by the response-cache middleware without its head."""
     rest = body_rest(fields)
-    request[BODY_REST] = rest
-    return web.Response(body=head(request) + rest, headers=headers, content_type="application/json")
+    if status == 200:
+        request[BODY_REST] = rest
+    return web.Response(body=head(request) + rest, status=status, headers=headers, content_type="application/json")

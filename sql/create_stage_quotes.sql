@@ -14,6 +14,14 @@ CREATE TEMP TABLE IF NOT EXISTS stage_quotes (
     circulating_supply  numeric,
     total_supply        numeric,
     max_supply          numeric,
+    -- filled by the API sources only (records.EXTRA_QUOTE_COLUMNS)
+    percent_change_1h            numeric,
+    percent_change_7d            numeric,
+    ath_price_usd                numeric,
+    ath_at                       timestamptz,
+    fully_diluted_valuation_usd  numeric,
+    high_24h_usd                 numeric,
+    low_24h_usd                  numeric,
     -- the stage_csv_typed record a CSV quote came from (sql/select_csv_typed_unstaged.sql)
     csv_ord             bigint
 ) ON COMMIT DELETE ROWS

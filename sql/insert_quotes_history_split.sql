@@ -12,10 +12,12 @@ WITH coins AS MATERIALIZED (
 ), newer AS (
     INSERT INTO quotes_history (
         listing_id, source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
-        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, run_id)
+        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, percent_change_1h,
+        percent_change_7d, ath_price_usd, ath_at, fully_diluted_valuation_usd, high_24h_usd, low_24h_usd, run_id)
     SELECT k.listing_id, s.source, s.coin_id, s.observed_at, k.asset_id, s.symbol, s.name, s.rank, s.price_usd,
            s.market_cap_usd, s.volume_24h_usd, s.percent_change_24h, s.circulating_supply,
-           s.total_supply, s.max_supply, $1
+           s.total_supply, s.max_supply, s.percent_change_1h, s.percent_change_7d, s.ath_price_usd, s.ath_at,
+           s.fully_diluted_valuation_usd, s.high_24h_usd, s.low_24h_usd, $1
     FROM stage_quotes AS s
     JOIN coins AS k ON k.source = s.source AND k.coin_id = s.coin_id
     WHERE k.latest_at IS NULL OR s.observed_at > k.latest_at
@@ -23,10 +25,12 @@ WITH coins AS MATERIALIZED (
 ), older AS (
     INSERT INTO quotes_history (
         listing_id, source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
-        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, run_id)
+        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, percent_change_1h,
+        percent_change_7d, ath_price_usd, ath_at, fully_diluted_valuation_usd, high_24h_usd, low_24h_usd, run_id)
     SELECT k.listing_id, s.source, s.coin_id, s.observed_at, k.asset_id, s.symbol, s.name, s.rank, s.price_usd,
            s.market_cap_usd, s.volume_24h_usd, s.percent_change_24h, s.circulating_supply,
-           s.total_supply, s.max_supply, $1
+           s.total_supply, s.max_supply, s.percent_change_1h, s.percent_change_7d, s.ath_price_usd, s.ath_at,
+           s.fully_diluted_valuation_usd, s.high_24h_usd, s.low_24h_usd, $1
     FROM stage_quotes AS s
     JOIN coins AS k ON k.source = s.source AND k.coin_id = s.coin_id
     WHERE s.observed_at <= k.latest_at

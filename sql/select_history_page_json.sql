@@ -11,7 +11,9 @@ FROM (
     -- each source coin's next rows in its primary key order; the page is the first of them all
     CROSS JOIN LATERAL (
         SELECT symbol, name, source, coin_id, asset_id, rank, price_usd, market_cap_usd, volume_24h_usd,
-               percent_change_24h, circulating_supply, total_supply, max_supply, observed_at, ingested_at,
+               percent_change_24h, percent_change_1h, percent_change_7d, circulating_supply, total_supply,
+               max_supply, fully_diluted_valuation_usd, high_24h_usd, low_24h_usd, ath_price_usd, observed_at,
+               ingested_at, ath_at AT TIME ZONE 'UTC' AS ath_utc,
                observed_at AT TIME ZONE 'UTC' AS observed_utc, ingested_at AT TIME ZONE 'UTC' AS ingested_utc
         FROM quotes_history
         WHERE listing_id = l.listing_id
@@ -29,7 +31,12 @@ FROM (
 ) h
 CROSS JOIN LATERAL (
     SELECT h.symbol, h.name, h.source, h.coin_id, h.asset_id, h.rank, h.price_usd, h.market_cap_usd,
-           h.volume_24h_usd, h.percent_change_24h, h.circulating_supply, h.total_supply, h.max_supply,
+           h.volume_24h_usd, h.percent_change_24h, h.percent_change_1h, h.percent_change_7d,
+           h.circulating_supply, h.total_supply, h.max_supply, h.fully_diluted_valuation_usd, h.high_24h_usd,
+           h.low_24h_usd, h.ath_price_usd,
+           to_char(h.ath_utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+               || CASE WHEN h.ath_utc = date_trunc('second', h.ath_utc) THEN 'Z'
+                       ELSE to_char(h.ath_utc, '.US"Z"') END AS ath_at,
            to_char(h.observed_utc, 'YYYY-MM-DD"T"HH24:MI:SS')
                || CASE WHEN h.observed_utc = date_trunc('second', h.observed_utc) THEN 'Z'
                        ELSE to_char(h.observed_utc, '.US"Z"') END AS observed_at,

@@ -13,10 +13,12 @@ WITH newest_at AS (
 ), written AS (
     INSERT INTO quotes_latest AS q (
         source, coin_id, observed_at, asset_id, symbol, name, rank, price_usd, market_cap_usd,
-        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, run_id)
+        volume_24h_usd, percent_change_24h, circulating_supply, total_supply, max_supply, percent_change_1h,
+        percent_change_7d, ath_price_usd, ath_at, fully_diluted_valuation_usd, high_24h_usd, low_24h_usd, run_id)
     SELECT n.source, n.coin_id, n.observed_at, m.asset_id, n.symbol, n.name, n.rank, n.price_usd,
            n.market_cap_usd, n.volume_24h_usd, n.percent_change_24h, n.circulating_supply,
-           n.total_supply, n.max_supply, $1
+           n.total_supply, n.max_supply, n.percent_change_1h, n.percent_change_7d, n.ath_price_usd, n.ath_at,
+           n.fully_diluted_valuation_usd, n.high_24h_usd, n.low_24h_usd, $1
     FROM newest AS n
     JOIN asset_sources AS m ON m.source = n.source AND m.coin_id = n.coin_id
     ON CONFLICT (source, coin_id) DO UPDATE SET
@@ -31,6 +33,13 @@ WITH newest_at AS (
         circulating_supply = EXCLUDED.circulating_supply,
         total_supply = EXCLUDED.total_supply,
         max_supply = EXCLUDED.max_supply,
+        percent_change_1h = EXCLUDED.percent_change_1h,
+        percent_change_7d = EXCLUDED.percent_change_7d,
+        ath_price_usd = EXCLUDED.ath_price_usd,
+        ath_at = EXCLUDED.ath_at,
+        fully_diluted_valuation_usd = EXCLUDED.fully_diluted_valuation_usd,
+        high_24h_usd = EXCLUDED.high_24h_usd,
+        low_24h_usd = EXCLUDED.low_24h_usd,
         ingested_at = now(),
         run_id = EXCLUDED.run_id
     WHERE EXCLUDED.observed_at > q.observed_at

@@ -7,12 +7,12 @@ from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
 from service.api.deadline import db_deadline
-from service.api.schemas import Error, EtlStarted
+from service.api.openapi import BEARER, errors
+from service.api.schemas import EtlStarted
 from service.errors import ApiError
 from service.etl.scheduler import RunInProgress
 from service.keys import POOL, SCHEDULER, SETTINGS
-from service.logs import request_id_var
-from service.responses import json_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -22,12 +22,9 @@ _BEARER = "bearer "
 @docs(tags=["etl"], summary="Start an ETL run of every enabled source now",
       description="Needs `Authorization: Bearer <ADMIN_TOKEN>`; the route does not exist (404) while the "
                   "service has no ADMIN_TOKEN. Answers once every source has opened its run.",
-      parameters=[{"in": "header", "name": "Authorization", "type": "string", "required": False,
-                   "description": "Bearer <ADMIN_TOKEN>", "x-example": "Bearer change-me"}],
-      responses={401: {"description": "Missing or wrong token", "schema": Error},
-                 404: {"description": "ADMIN_TOKEN is not configured", "schema": Error},
-                 409: {"description": "A run is already in progress", "schema": Error},
-                 503: {"description": "The database is not answering", "schema": Error}})
+      security=[{BEARER: []}],
+      responses=errors(401, 404, 409, 429, 503, e404="ADMIN_TOKEN is not configured",
+                       e429="Too many requests, or a run was triggered too recently; Retry-After says when"))
 @response_schema(EtlStarted, 202, description="The runs started, one per enabled source")
 @routes.post("/etl/run")
 async def post_etl_run(request: web.Request) -> web.Response:
@@ -42,7 +39,7 @@ async def post_etl_run(request: web.Request) -> web.Response:
         runs = await request.app[SCHEDULER].trigger()
     except RunInProgress:
         raise ApiError(409, "an ETL run is already in progress; try again when it has finished") from None
-    return json_response({"request_id": request_id_var.get(), "runs": runs}, status=202)
+    return success_response(request, {"runs": runs}, status=202)
 
 
 def _authorized(header: str, token: str) -> bool:

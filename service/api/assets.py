@@ -7,10 +7,11 @@ from aiohttp import web
 from aiohttp_apispec import docs, match_info_schema, response_schema
 
 from service.api.deadline import db_deadline
-from service.api.schemas import AssetEnvelope, AssetPath, Error
+from service.api.openapi import errors
+from service.api.schemas import AssetEnvelope, AssetPath
 from service.errors import ApiError
 from service.keys import POOL
-from service.responses import data_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -21,8 +22,7 @@ _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24
 @docs(tags=["data"], summary="One asset across sources, with the spread between their prices",
       description="Distinct assets that share the symbol (different names) are separate entries, never merged. "
                   "`spread_pct` = (highest - lowest) / lowest * 100.",
-      responses={404: {"description": "No asset has this symbol", "schema": Error},
-                 400: {"description": "A bad symbol", "schema": Error}})
+      responses=errors(400, 404, 429, 503, e400="A bad symbol", e404="No asset has this symbol"))
 @match_info_schema(AssetPath)
 @response_schema(AssetEnvelope, 200, description="Each asset with this symbol, its sources side by side")
 @routes.get("/assets/{symbol}")
@@ -37,7 +37,7 @@ async def get_asset(request: web.Request) -> web.Response:
         asset = assets.setdefault(row["asset_id"], {
             "asset_id": row["asset_id"], "symbol": row["symbol"], "name": row["name"], "sources": []})
         asset["sources"].append({name: row[name] for name in _SOURCE_FIELDS})
-    return data_response(request, {"symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
+    return success_response(request, {"symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
 
 
 def _with_spread(asset: dict) -> dict:

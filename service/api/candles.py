@@ -11,9 +11,9 @@ from service.api import cursors, series_cursors
 from service.api.candle_schemas import INTERVALS, CandlesEnvelope, CandlesQuery
 from service.api.deadline import db_deadline
 from service.api.etags import cache_headers, generation_etag
-from service.api.schemas import Error
+from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.keys import POOL, SNAPSHOTS
-from service.responses import data_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -30,8 +30,7 @@ _BOUND = ("symbol", "interval", "source", "from_", "to")
                   "absent. `from`/`to` select buckets by bucket_start; each bucket holds all its observations. "
                   "Follow `next_cursor` until it is null. Sends a weak ETag: repeat it in If-None-Match to get "
                   "304 while nothing changed.",
-      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error},
-                 304: {"description": "Not modified since the ETag sent in If-None-Match"}})
+      responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(CandlesQuery)
 @response_schema(CandlesEnvelope, 200, description="One page of candles, oldest first")
 @routes.get("/candles")
@@ -61,5 +60,5 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
         last = rows[limit - 1]
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["bucket_start"].isoformat(), last["source"], last["coin_id"]]})
-    return data_response(request, {"symbol": symbol, "interval": interval, "data": page, "limit": limit,
+    return success_response(request, {"symbol": symbol, "interval": interval, "data": page, "limit": limit,
                                    "next_cursor": next_cursor}, headers=cache_headers(etag))

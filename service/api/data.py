@@ -9,10 +9,11 @@ from aiohttp_apispec import docs, querystring_schema, response_schema
 
 from service.api import cursors
 from service.api.deadline import db_deadline
-from service.api.schemas import SORT_CHOICES, DataQuery, Error, PageEnvelope
+from service.api.openapi import NOT_MODIFIED, READ_ERRORS
+from service.api.schemas import SORT_CHOICES, DataQuery, PageEnvelope
 from service.api.snapshots import Snapshot, order_key
 from service.keys import SNAPSHOTS
-from service.responses import data_response
+from service.responses import success_response
 
 routes = web.RouteTableDef()
 
@@ -21,7 +22,7 @@ routes = web.RouteTableDef()
       description="Cursor mode (default): follow `next_cursor` until it is null; every record comes exactly "
                   "once, even while an ETL run writes (a cursor reads the snapshot its first page read). "
                   "Page mode: pass `page` (1-based) to get `page` and `total_records`.",
-      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error}})
+      responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(DataQuery)
 @response_schema(PageEnvelope, 200)
 @routes.get("/data")
@@ -61,7 +62,7 @@ async def get_data(request: web.Request) -> web.StreamResponse:
         next_cursor = cursors.encode({"v": snapshot.version, "q": cursors.query_state(query, _BOUND),
                                       "r": [_plain(last[column]), last["source"], last["coin_id"]]})
     fields.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
-    return data_response(request, fields, headers=_cache_headers(etag))
+    return success_response(request, fields, headers=_cache_headers(etag))
 
 
 _BOUND = ("sort", "source", "symbol", "min_price", "max_price")

@@ -9,23 +9,30 @@ from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 from marshmallow import Schema, fields
 
+from service.api.schemas import LastRun
 from service.keys import POOL, SETTINGS
-from service.responses import json_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
+# "since start-up": a source must have succeeded (on any replica) after this process started to count as healthy
+STARTED_AT = datetime.now(timezone.utc)
 
 
 class SourceHealth(Schema):
     source = fields.String()
-    last_run = fields.Dict(allow_none=True, metadata={"description": "The source's newest run; null before its first"})
-    newest_observation = fields.DateTime(allow_none=True)
+    last_run = fields.Nested(LastRun, allow_none=True, metadata={
+        "description": "The source's newest run; null before its first"})
+    newest_observation = fields.DateTime(allow_none=True, metadata={
+        "description": "The newest observed_at of the source's latest state"})
     last_success_at = fields.DateTime(allow_none=True)
     data_age_seconds = fields.Float(allow_none=True)
     stale = fields.Boolean()
 
 
 class Health(Schema):
+    request_id = fields.String()
+    api_latency_ms = fields.Float()
     status = fields.String(metadata={"example": "healthy", "enum": ["healthy", "degraded", "unhealthy"]})
     database = fields.String(metadata={"example": "connected"})
     database_latency_ms = fields.Float(allow_none=True)
@@ -35,8 +42,9 @@ class Health(Schema):
 
 
 @docs(tags=["operations"], summary="Liveness of the database and the ETL",
-      description="200 `healthy`, or 200 `degraded` while a source's latest run failed or its data is stale; "
-                  "503 `unhealthy` when the database does not answer.")
+      description="200 `healthy`, or 200 `degraded` while a source has not succeeded since this process "
+                  "started, its latest run failed or its data is stale (each named in `problems`); 503 "
+                  "`unhealthy` when the database does not answer. Never rate-limited.")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @routes.get("/health")
@@ -52,18 +60,19 @@ async def get_health(request: web.Request) -> web.Response:
                 latency = round((time.perf_counter() - started) * 1000, 3)
                 rows = await connection.fetch(SQL.select_source_health)
     except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
-        return json_response({
+        return success_response(request, {
             "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
             "problems": [f"database: {type(exc).__name__}"], "sources": [], "checked_at": now,
         }, status=503)
     sources, problems = _sources(rows, settings, now)
-    return json_response({
+    return success_response(request, {
         "status": "degraded" if problems else "healthy", "database": "connected",
         "database_latency_ms": latency, "sources": sources, "problems": problems, "checked_at": now,
     })
 
 
-_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "error", "rows_read", "rows_inserted", "rows_rejected")
+_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "duration_seconds", "error", "rows_read", "rows_inserted",
+               "rows_updated", "rows_unchanged", "rows_rejected")
 
 
 def _sources(rows, settings, now) -> tuple[list[dict], list[str]]:
@@ -72,7 +81,8 @@ def _sources(rows, settings, now) -> tuple[list[dict], list[str]]:
     for name in settings.etl_sources:
         row = by_source.get(name)
         if row is None:
-            sources.append({"source": name, "last_run": None, "last_success_at": None,
+            problems.append(f"{name}: no run yet")
+            sources.append({"source": name, "last_run": None, "last_success_at": None, "newest_observation": None,
                             "data_age_seconds": None, "stale": True})
             continue
         last_success = row["last_success_at"]
@@ -80,6 +90,9 @@ def _sources(rows, settings, now) -> tuple[list[dict], list[str]]:
         stale = age is None or age > settings.stale_after_seconds
         if row["status"] == "failed":
             problems.append(f"{name}: last run failed: {row['error']}")
+        elif last_success is None or last_success < STARTED_AT:
+            problems.append(f"{name}: no successful run since this process started"
+                            + (" (its first run is in progress)" if row["status"] == "running" else ""))
         elif stale and row["status"] != "running":
             problems.append(f"{name}: no successful run in the last {int(settings.stale_after_seconds)} s")
         sources.append({

@@ -10,10 +10,11 @@ from aiohttp_apispec import docs, querystring_schema, response_schema
 
 from service.api import cursors
 from service.api.deadline import db_deadline
-from service.api.schemas import Error, HistoryEnvelope, HistoryQuery
+from service.api.openapi import NOT_MODIFIED, READ_ERRORS
+from service.api.schemas import HistoryEnvelope, HistoryQuery
 from service.keys import POOL, SNAPSHOTS
 from service.settings import KNOWN_SOURCES
-from service.responses import data_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -26,9 +27,9 @@ _LATEST = datetime.max.replace(tzinfo=timezone.utc)
       description="Every distinct observation ever ingested for `symbol`, once, ordered by observed_at "
                   "(then source and coin_id). Follow `next_cursor` until it is null; records that existed "
                   "when the first page was read come exactly once even while an ETL run writes. "
-                  "Sends a weak ETag: repeat it in If-None-Match to get 304 while nothing changed.",
-      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error},
-                 304: {"description": "Not modified since the ETag sent in If-None-Match"}})
+                  "Sends a weak ETag: repeat it in If-None-Match to get 304 while nothing changed. Pages by "
+                  "cursor only: `page` is a 400.",
+      responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(HistoryQuery)
 @response_schema(HistoryEnvelope, 200, description="One page of observations, oldest first")
 @routes.get("/history")
@@ -58,8 +59,8 @@ async def get_history(request: web.Request) -> web.StreamResponse:
         last = rows[limit - 1]
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
-    return data_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
-                         headers=_cache_headers(etag))
+    return success_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
+                            headers=_cache_headers(etag))
 
 
 _BOUND = ("symbol", "source", "from_", "to")

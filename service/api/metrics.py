@@ -10,8 +10,9 @@ routes = web.RouteTableDef()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-@docs(tags=["operations"], summary="Prometheus metrics (text format)", produces=["text/plain"],
-      responses={200: {"description": "Prometheus text exposition format 0.0.4"}})
+@docs(tags=["operations"], summary="Prometheus metrics (text format)", description="Never rate-limited.",
+      responses={200: {"description": "Prometheus text exposition format 0.0.4",
+                       "content": {"text/plain": {"schema": {"type": "string"}}}}})
 @routes.get("/metrics")
 async def get_metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE})

@@ -6,20 +6,22 @@ from aiohttp_apispec import docs, match_info_schema, querystring_schema, respons
 
 from service.api import cursors
 from service.api.deadline import db_deadline
-from service.api.schemas import MAX_ID, Error, RunEnvelope, RunId, RunsEnvelope, RunsQuery
+from service.api.openapi import READ_ERRORS, errors
+from service.api.schemas import MAX_ID, RunEnvelope, RunId, RunsEnvelope, RunsQuery
 from service.errors import ApiError
 from service.keys import POOL
-from service.logs import request_id_var
-from service.responses import elapsed_ms, json_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
+# a run's reasons may name each bad value; the first ones say enough, /rejects?run_id= lists them all
+MAX_REASONS = 100
 
 
 @docs(tags=["etl"], summary="Recent ETL runs, newest first",
       description="One item per source's run. Cursor mode (default): follow `next_cursor` until it is null. "
                   "Page mode: pass `page` (1-based) to also get `page` and `total_records`.",
-      responses={400: {"description": "A bad parameter, named in error.fields", "schema": Error}})
+      responses=READ_ERRORS)
 @querystring_schema(RunsQuery)
 @response_schema(RunsEnvelope, 200, description="One page of runs, newest first")
 @routes.get("/runs")
@@ -33,7 +35,7 @@ async def get_runs(request: web.Request) -> web.Response:
                 or not 1 <= state["before"] <= MAX_ID:
             raise cursors.invalid()
         below = state["before"]
-    body = {"request_id": request_id_var.get(), "api_latency_ms": 0.0}
+    body = {}
     pool = request.app[POOL]
     async with db_deadline(request):
         if "page" in query:
@@ -45,20 +47,21 @@ async def get_runs(request: web.Request) -> web.Response:
     next_cursor = None
     if len(rows) > limit and "page" not in query:
         next_cursor = cursors.encode({"before": runs[-1]["id"], "source": source, "status": status})
-    body.update(data=runs, limit=limit, next_cursor=next_cursor, api_latency_ms=elapsed_ms(request))
-    return json_response(body)
+    body.update(data=runs, limit=limit, next_cursor=next_cursor)
+    return success_response(request, body)
 
 
-@docs(tags=["etl"], summary="One ETL run",
-      responses={400: {"description": "The id is not a positive whole number", "schema": Error},
-                 404: {"description": "No run has this id", "schema": Error}})
+@docs(tags=["etl"], summary="One ETL run, with its rejects counted by reason",
+      responses=errors(400, 404, 429, 503, e400="The id is not a positive whole number",
+                       e404="No run has this id"))
 @match_info_schema(RunId)
 @response_schema(RunEnvelope, 200, description="The run")
 @routes.get("/runs/{id}")
 async def get_run(request: web.Request) -> web.Response:
     run_id = request["match_info"]["id"]
-    async with db_deadline(request):
-        row = await request.app[POOL].fetchrow(SQL.select_run, run_id)
+    async with db_deadline(request), request.app[POOL].acquire() as connection:
+        row = await connection.fetchrow(SQL.select_run, run_id)
+        reasons = await connection.fetch(SQL.select_run_reject_reasons, run_id, MAX_REASONS) if row else []
     if row is None:
         raise ApiError(404, f"no run with id {run_id}")
-    return json_response({"request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request), **dict(row)})
+    return success_response(request, {**dict(row), "rejects_by_reason": [dict(r) for r in reasons]})

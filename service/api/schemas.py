@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timezone
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from service.settings import KNOWN_SOURCES
 
@@ -13,8 +13,16 @@ SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
 # cursors are URL-safe base64 this service wrote; the cap keeps a URL far below the server's 8 KB line limit
 CURSOR_RULES = [validate.Length(min=1, max=512), validate.Regexp(r"^[A-Za-z0-9_-]+$")]
 # symbols are printable text: PostgreSQL refuses NUL in text, and control characters are never a symbol
+
+
+def _one_symbol(value: str) -> None:
+    """A comma-joined list is refused rather than read as one odd symbol that matches nothing."""
+    if "," in value:
+        raise ValidationError("one symbol only; a comma-separated list is not supported")
+
+
 SYMBOL_RULES = [validate.Length(min=1, max=64),
-                validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="must be printable text")]
+                validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="must be printable text"), _one_symbol]
 
 
 class IsoMoment(fields.AwareDateTime):
@@ -27,19 +35,40 @@ class IsoMoment(fields.AwareDateTime):
 
 
 class QuerySchema(Schema):
+    """Optional filters carry no `example`: Swagger UI would fill it in and "Try it out" would filter."""
+
     class Meta:
         unknown = EXCLUDE  # cache-busting and tracking parameters are not errors
+
+    # parameters other routes take that this one does not: refused, never silently ignored (name -> hint)
+    refused: dict[str, str] = {}
+
+    @pre_load
+    def one_value_each(self, data, **_):
+        """A parameter sent twice (`source=a&source=b`) is refused: reading only one would half-apply it."""
+        getall = getattr(getattr(data, "data", data), "getall", None)
+        if getall is None:
+            return data
+        problems = {name: ["give this parameter once; repeating it is not supported"]
+                    for name in (field.data_key or key for key, field in self.fields.items())
+                    if len(getall(name, ())) > 1}
+        problems.update({name: [f"not supported on this route: {hint}"]
+                         for name, hint in self.refused.items() if getall(name, ())})
+        if problems:
+            raise ValidationError(problems)
+        return data
 
 
 class DataQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's records", "example": "coingecko"})
+                           metadata={"description": "Only this source's records, e.g. coingecko"})
     symbol = fields.String(validate=SYMBOL_RULES,
-                           metadata={"description": "Exact symbol, case-insensitive", "example": "BTC"})
+                           metadata={"description": "Exact symbol, case-insensitive, e.g. BTC"})
+    # apispec writes a Decimal's Range as a string bound; the metadata gives the document a number
     min_price = fields.Decimal(validate=validate.Range(min=0), allow_nan=False, as_string=True,
-                               metadata={"description": "Lowest price_usd (inclusive)"})
+                               metadata={"description": "Lowest price_usd (inclusive)", "minimum": 0})
     max_price = fields.Decimal(validate=validate.Range(min=0), allow_nan=False, as_string=True,
-                               metadata={"description": "Highest price_usd (inclusive)"})
+                               metadata={"description": "Highest price_usd (inclusive)", "minimum": 0})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
                            metadata={"description": "Records per page (1-500)"})
     sort = fields.String(load_default="-market_cap_usd", validate=validate.OneOf(SORT_CHOICES),
@@ -70,9 +99,19 @@ class Quote(Schema):
     market_cap_usd = fields.Decimal(allow_none=True)
     volume_24h_usd = fields.Decimal(allow_none=True)
     percent_change_24h = fields.Decimal(allow_none=True)
+    percent_change_1h = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
+    percent_change_7d = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
     circulating_supply = fields.Decimal(allow_none=True)
     total_supply = fields.Decimal(allow_none=True)
     max_supply = fields.Decimal(allow_none=True)
+    fully_diluted_valuation_usd = fields.Decimal(allow_none=True, metadata={"description": "CoinGecko only"})
+    high_24h_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "Highest price of the last 24 h; CoinGecko only"})
+    low_24h_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "Lowest price of the last 24 h; CoinGecko only"})
+    ath_price_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "All-time high price; both API sources; null for CSV"})
+    ath_at = fields.DateTime(allow_none=True, metadata={"description": "When the all-time high was reached"})
     observed_at = fields.DateTime(metadata={"example": "2026-11-25T16:00:00Z"})
     ingested_at = fields.DateTime()
 
@@ -110,17 +149,18 @@ class HistoryQuery(QuerySchema):
     symbol = fields.String(validate=SYMBOL_RULES, metadata={
         "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's observations", "example": "csv"})
+                           metadata={"description": "Only this source's observations, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
         "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
-                       "midnight UTC)", "example": "2026-11-20T00:00:00Z"})
+                       "midnight UTC), e.g. 2026-11-20T00:00:00Z"})
     to = IsoMoment(default_timezone=timezone.utc, metadata={
         "description": "Latest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
-                       "midnight UTC)", "example": "2026-11-21T00:00:00Z"})
+                       "midnight UTC), e.g. 2026-11-21"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Observations per page (1-1000)"})
     cursor = fields.String(validate=CURSOR_RULES,
                            metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+    refused = {"page": "follow next_cursor (a time series pages by cursor only)"}
 
     @validates_schema
     def ordered_range(self, data, **_):
@@ -154,20 +194,40 @@ class LastRun(RunCounts):
     error = fields.String(allow_none=True, metadata={"example": None})
 
 
+class Rename(Schema):
+    expected = fields.String(metadata={"example": "current_price"})
+    seen = fields.String(metadata={"example": "current_price_usd"})
+    confidence = fields.Float(metadata={"example": 0.87})
+
+
+class Drift(Schema):
+    missing_required = fields.List(fields.String(), metadata={
+        "description": "Required fields absent: the run failed"})
+    missing_optional = fields.List(fields.String())
+    unknown_fields = fields.List(fields.String(), metadata={"description": "Fields the source newly sends"})
+    possible_renames = fields.List(fields.Nested(Rename))
+    ignored_columns = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Per CSV file, the columns that were not read"})
+    files_skipped = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Per CSV file skipped, why"})
+    files_failed = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Per CSV file that failed, why"})
+
+
 class Run(LastRun):
     source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
     trigger = fields.String(metadata={"example": "schedule"})
     pages_read = fields.Integer(metadata={"example": 0})
     bytes_read = fields.Integer(metadata={"example": 260000})
-    drift = fields.Dict(metadata={"description": "Schema drift seen in the payloads: missing, new or "
-                                                 "renamed fields", "example": {}})
+    drift = fields.Nested(Drift, metadata={"description": "Schema drift seen in the payloads: missing, new or "
+                                                          "renamed fields; empty when none"})
 
 
 class RunsQuery(QuerySchema):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's runs", "example": "csv"})
+                           metadata={"description": "Only this source's runs, e.g. csv"})
     status = fields.String(validate=validate.OneOf(RUN_STATUSES),
-                           metadata={"description": "Only runs with this status", "example": "failed"})
+                           metadata={"description": "Only runs with this status, e.g. failed"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
                            metadata={"description": "Runs per page (1-200)"})
     cursor = fields.String(validate=CURSOR_RULES,
@@ -194,9 +254,17 @@ class RunId(Schema):
                         metadata={"description": "The run's id", "example": 1, "format": "int64"})
 
 
+class RejectReasonCount(Schema):
+    reason = fields.String(metadata={"example": "price_usd is not a number: '1,5'"})
+    count = fields.Integer(metadata={"example": 3})
+
+
 class RunEnvelope(Run):
     request_id = fields.String()
     api_latency_ms = fields.Float()
+    rejects_by_reason = fields.List(fields.Nested(RejectReasonCount), metadata={
+        "description": "The run's rejects counted by reason, most frequent first (GET /rejects?run_id= lists "
+                       "them)"})
 
 
 class SourceStats(Schema):
@@ -231,8 +299,7 @@ class StartedRun(Schema):
         "description": "null when another process is running this source", "example": 43})
 
 
-class EtlStarted(Schema):
-    request_id = fields.String()
+class EtlStarted(Envelope):
     runs = fields.List(fields.Nested(StartedRun))
 
 
@@ -283,13 +350,19 @@ class RunSide(Schema):
     rows_rejected = fields.Integer()
     duration_seconds = fields.Float(allow_none=True)
     started_at = fields.DateTime()
+    input_unchanged = fields.Boolean(metadata={
+        "description": "The run succeeded without reading anything: its input had not changed"})
 
 
 class Anomalies(Schema):
-    record_count_changed_by_half = fields.Boolean()
-    duration_more_than_doubled = fields.Boolean()
-    success_turned_failure = fields.Boolean()
-    success_with_zero_rows = fields.Boolean()
+    record_count_changed_by_more_than_half = fields.Boolean(metadata={
+        "description": "The records b read differ from a's by more than half of a's (read: rows_read; a run "
+                       "that found its input unchanged and read nothing new is compared by what it saw)"})
+    duration_more_than_doubled = fields.Boolean(metadata={
+        "description": "b took more than twice as long as a (both finished)"})
+    success_turned_into_failure = fields.Boolean(metadata={"description": "a succeeded and b failed"})
+    success_with_zero_rows = fields.Boolean(metadata={
+        "description": "b succeeded but its input had no records at all (not: nothing changed)"})
 
 
 class Comparison(Envelope):
@@ -300,4 +373,36 @@ class Comparison(Envelope):
     duration_ratio = fields.Float(allow_none=True, metadata={"example": 2.4})
     anomalies = fields.Nested(Anomalies)
     flags = fields.List(fields.String(), metadata={
-        "description": "Names of the anomalies that hold", "example": ["record_count_changed_by_half"]})
+        "description": "Names of the anomalies that hold", "example": ["record_count_changed_by_more_than_half"]})
+
+
+class RejectsQuery(QuerySchema):
+    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
+                           metadata={"description": "Only this source's rejects, e.g. csv"})
+    run_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                            metadata={"description": "Only this run's rejects", "format": "int64"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
+                           metadata={"description": "Rejects per page (1-500)"})
+    cursor = fields.String(validate=CURSOR_RULES,
+                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+    refused = {"page": "follow next_cursor"}
+
+
+class RejectedRecord(Schema):
+    id = fields.Integer(metadata={"example": 7, "format": "int64"})
+    run_id = fields.Integer(metadata={"example": 1, "format": "int64"})
+    source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
+    reason = fields.String(metadata={"example": "price_usd is not a number: '1,5'"})
+    location = fields.String(metadata={
+        "description": "CSV: file:line (1-based physical line); API sources: the coin id (or the item's "
+                       "place in the payload when it has no usable id)", "example": "/data/quotes.csv:42"})
+    raw = fields.String(metadata={
+        "description": "The record as received: the CSV fields (comma-joined) or the API item's JSON",
+        "example": "BTC,Bitcoin,\"1,5\",..."})
+    rejected_at = fields.DateTime(metadata={"example": "2026-11-25T16:00:02Z"})
+
+
+class RejectsEnvelope(Envelope):
+    data = fields.List(fields.Nested(RejectedRecord))
+    limit = fields.Integer(metadata={"example": 50})
+    next_cursor = fields.String(allow_none=True, metadata={"example": None})

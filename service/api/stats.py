@@ -5,10 +5,10 @@ from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
 from service.api.deadline import db_deadline
+from service.api.openapi import errors
 from service.api.schemas import Stats
 from service.keys import POOL, SETTINGS
-from service.logs import request_id_var
-from service.responses import elapsed_ms, json_response
+from service.responses import success_response
 from service.sql import SQL
 
 routes = web.RouteTableDef()
@@ -20,7 +20,8 @@ _LAST_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "duration_secon
 @docs(tags=["etl"], summary="ETL analytics: run totals, per-source results, record totals",
       description="`total_records_processed` sums the records every run read. `last_success` / "
                   "`last_failure` are when the newest successful / failed run finished. `sources` lists "
-                  "every enabled source and any other source that has runs.")
+                  "every enabled source and any other source that has runs.",
+      responses=errors(429, 503))
 @response_schema(Stats, 200, description="Run totals, per-source results and table sizes")
 @routes.get("/stats")
 async def get_stats(request: web.Request) -> web.Response:
@@ -30,8 +31,7 @@ async def get_stats(request: web.Request) -> web.Response:
         records = await connection.fetchrow(SQL.select_record_totals)
     by_source = {row["source"]: row for row in per_source}
     names = list(dict.fromkeys([*request.app[SETTINGS].etl_sources, *by_source]))
-    return json_response({
-        "request_id": request_id_var.get(), "api_latency_ms": elapsed_ms(request),
+    return success_response(request, {
         **dict(totals), "sources": [_source(name, by_source.get(name)) for name in names],
         "records": dict(records),
     })

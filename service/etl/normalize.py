@@ -79,6 +79,13 @@ def timestamp(value, field: str = "last_updated") -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def optional_timestamp(value, field: str) -> datetime | None:
+    """A time a source may leave out (null or empty); when given it must be ISO-8601."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return timestamp(value, field)
+
+
 def symbol(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid("symbol is empty")

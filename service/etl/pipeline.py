@@ -17,7 +17,7 @@ from service import metrics
 from service.etl.ahead import staged_ahead
 from service.etl.csv_stage import CSV_STAGE_TABLES, stage_batch_csv
 from service.etl.history import insert_history
-from service.etl.records import QUOTE_COLUMNS, RAW_API_COLUMNS, Batch, RunCounts
+from service.etl.records import RAW_API_COLUMNS, Batch, RunCounts
 from service.etl.rejects import write_rejects
 from service.etl.sources import Source
 from service.jsonutil import dumps
@@ -128,7 +128,7 @@ async def _store(connection, run_id: int, source: str, batch: Batch, counts: Run
         staged = await stage_batch_csv(connection, source, batch)
         inserted = updated = 0
         if batch.quotes:
-            await connection.copy_records_to_table("stage_quotes", records=batch.quotes, columns=QUOTE_COLUMNS)
+            await connection.copy_records_to_table("stage_quotes", records=batch.quotes, columns=batch.quote_columns)
         if batch.quotes or staged:
             await connection.execute(SQL.insert_assets)
             await connection.execute(SQL.insert_asset_sources)

@@ -11,6 +11,11 @@ QUOTE_COLUMNS = (
     "market_cap_usd", "volume_24h_usd", "percent_change_24h", "circulating_supply", "total_supply",
     "max_supply",
 )
+# Further stage_quotes columns only the API sources fill (CSV quotes leave them null): their tuples are
+# QUOTE_COLUMNS + EXTRA_QUOTE_COLUMNS long, and the batch says which columns its tuples have.
+EXTRA_QUOTE_COLUMNS = ("percent_change_1h", "percent_change_7d", "ath_price_usd", "ath_at",
+                       "fully_diluted_valuation_usd", "high_24h_usd", "low_24h_usd")
+API_QUOTE_COLUMNS = QUOTE_COLUMNS + EXTRA_QUOTE_COLUMNS
 RAW_API_COLUMNS = ("source", "fetched_at", "coin_id", "content_hash", "payload")
 # The columns of stage_csv_text and stage_csv_typed: the CSV columns the source reads, then spares for any other
 # file column; CSV_NUMBERS are numeric in stage_csv_typed.
@@ -19,7 +24,7 @@ CSV_FIELDS = ("symbol", "name", "price_usd", "last_updated", "market_cap_usd", "
 CSV_SPARE_COLUMNS = tuple(f"x{i:02d}" for i in range(1, 33))
 CSV_NUMBERS = ("price_usd", "market_cap_usd", "volume_24h_usd", "percent_change_24h", "rank",
                "circulating_supply", "total_supply", "max_supply")
-REJECT_COLUMNS = ("run_id", "source", "record_ref", "raw", "reason")
+REJECT_COLUMNS = ("run_id", "source", "location", "raw", "reason")
 
 
 class SourceError(Exception):
@@ -36,7 +41,7 @@ class DriftError(SourceError):
 
 @dataclass(frozen=True, slots=True)
 class Reject:
-    record_ref: str
+    location: str  # CSV: file:line; API: the coin id (the item's index when it has none)
     raw: str
     reason: str
 
@@ -70,6 +75,7 @@ class Batch:
     stream: str
     position: dict[str, Any]
     quotes: list[tuple] = field(default_factory=list)
+    quote_columns: tuple[str, ...] = QUOTE_COLUMNS
     rejects: list[Reject] = field(default_factory=list)
     raw_api: list[tuple] = field(default_factory=list)
     # (fetched_at, file, byte_start, byte_end, first_line, content_hash, content) per block of a CSV file

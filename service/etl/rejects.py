@@ -10,6 +10,6 @@ async def write_rejects(connection, run_id: int, source: str, batch: Batch) -> i
     if written:
         await connection.copy_records_to_table(
             "etl_rejects", columns=REJECT_COLUMNS,
-            records=[(run_id, source, r.record_ref, r.raw, r.reason) for r in batch.rejects])
+            records=[(run_id, source, r.location, r.raw, r.reason) for r in batch.rejects])
         batch.rejects.clear()
     return written

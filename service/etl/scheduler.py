@@ -90,7 +90,7 @@ class Scheduler:
                 continue
             for outcome in outcomes:
                 log.info("scheduled run done", extra={
-                    "etl_source": outcome.source, "status": outcome.status, "error": outcome.error})
+                    "source": outcome.source, "status": outcome.status, "error": outcome.error})
 
     async def stop(self, grace: float) -> None:
         """Asks the run in progress to stop at its next batch boundary, then cancels it after `grace`."""
@@ -109,7 +109,7 @@ def _outcome(source: Source, result: RunOutcome | BaseException) -> RunOutcome:
         return result
     if isinstance(result, asyncio.CancelledError):
         raise result
-    log.error("ETL run crashed", exc_info=result, extra={"etl_source": source.name})
+    log.error("ETL run crashed", exc_info=result, extra={"source": source.name})
     return RunOutcome(source.name, "failed", error=f"crashed: {result.__class__.__name__}: {result}")
 
 

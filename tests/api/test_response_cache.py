@@ -14,7 +14,9 @@ from service.keys import RESPONSE_CACHE
 from tests.api.helpers import coin_rows, load_csv
 
 ROW_COLUMNS = ("symbol, name, source, coin_id, asset_id, rank, price_usd, market_cap_usd, volume_24h_usd, "
-               "percent_change_24h, circulating_supply, total_supply, max_supply, observed_at, ingested_at")
+               "percent_change_24h, percent_change_1h, percent_change_7d, circulating_supply, total_supply, "
+               "max_supply, fully_diluted_valuation_usd, high_24h_usd, low_24h_usd, ath_price_usd, ath_at, "
+               "observed_at, ingested_at")
 
 
 def cache_of(client) -> ResponseCache:
@@ -149,7 +151,8 @@ async def test_history_json_made_by_postgresql_is_the_services_own_json(client, 
     await pool.execute("""
         UPDATE quotes_history SET name = E'Qu\\"ote \\\\ \u00e9\u4e2d \\x01 tab\\t',
                price_usd = 0.000000000012345678901234567890, market_cap_usd = NULL, rank = NULL,
-               total_supply = 21000000.000, percent_change_24h = -0.50,
+               total_supply = 21000000.000, percent_change_24h = -0.50, percent_change_7d = -12.0100,
+               ath_price_usd = 69045, ath_at = '2021-11-10T14:24:11.849Z',
                observed_at = observed_at + interval '0.25 seconds', ingested_at = ingested_at + interval '7 us'
         WHERE symbol = 'X1' AND observed_at = '2026-01-01T01:00:00Z'""")
     await pool.execute("UPDATE quotes_history SET ingested_at = date_trunc('second', ingested_at) "

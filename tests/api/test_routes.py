@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from service.etl.pipeline import run_source
+from service.etl.sources.csv import CsvSource
 from service.jsonutil import loads_exact
 from tests.api.helpers import coin_rows, load_csv
 
@@ -100,11 +102,11 @@ async def test_assets_side_by_side_with_spread_and_namesakes_apart(client, pool,
     assert (await get_json(client, "/assets/NOPE", 404))["error"]["code"] == "not_found"
 
 
-async def insert_run(pool, source, status, rows, seconds):
+async def insert_run(pool, source, status, rows, seconds, nbytes=1000):
     return await pool.fetchval(
-        "INSERT INTO etl_runs (source, status, rows_read, started_at, finished_at) "
-        "VALUES ($1, $2, $3, now() - make_interval(secs => $4), now()) RETURNING id", source, status, rows,
-        float(seconds))
+        "INSERT INTO etl_runs (source, status, rows_read, bytes_read, started_at, finished_at) "
+        "VALUES ($1, $2, $3, $4, now() - make_interval(secs => $5), now()) RETURNING id", source, status, rows,
+        nbytes, float(seconds))
 
 
 async def test_compare_runs_flags_anomalies(client, pool):
@@ -112,20 +114,38 @@ async def test_compare_runs_flags_anomalies(client, pool):
     steady = await insert_run(pool, "coinpaprika", "success", 90, 12)
     shrunk_slow = await insert_run(pool, "coinpaprika", "success", 40, 25)
     failed = await insert_run(pool, "coinpaprika", "failed", 0, 1)
-    empty = await insert_run(pool, "coinpaprika", "success", 0, 1)
+    empty = await insert_run(pool, "coinpaprika", "success", 0, 1)  # read a payload with no coins in it
     other = await insert_run(pool, "csv", "success", 100, 10)
     body = await get_json(client, f"/compare-runs?a={a}&b={steady}")
     assert body["flags"] == [] and body["source"] == "coinpaprika" and body["rows_change_pct"] == -10.0
-    assert body["a"]["id"] == a and body["b"]["rows_read"] == 90
+    assert body["a"]["id"] == a and body["b"]["rows_read"] == 90 and body["b"]["input_unchanged"] is False
+    assert "request_id" in body and "api_latency_ms" in body
     body = await get_json(client, f"/compare-runs?a={a}&b={shrunk_slow}")
-    assert body["flags"] == ["record_count_changed_by_half", "duration_more_than_doubled"]
+    assert body["flags"] == ["record_count_changed_by_more_than_half", "duration_more_than_doubled"]
     body = await get_json(client, f"/compare-runs?a={a}&b={failed}")
-    assert "success_turned_failure" in body["flags"] and body["anomalies"]["success_with_zero_rows"] is False
+    assert "success_turned_into_failure" in body["flags"] and body["anomalies"]["success_with_zero_rows"] is False
     body = await get_json(client, f"/compare-runs?a={a}&b={empty}")
     assert body["anomalies"]["success_with_zero_rows"] is True
+    assert body["anomalies"]["record_count_changed_by_more_than_half"] is True
     assert "b" in (await get_json(client, f"/compare-runs?a={a}&b={other}", 400))["error"]["fields"]
     assert (await get_json(client, f"/compare-runs?a={a}&b=999", 404))["error"]["code"] == "not_found"
     assert "a" in (await get_json(client, f"/compare-runs?b={a}", 400))["error"]["fields"]
+
+
+async def test_compare_runs_compares_like_with_like(client, pool, tmp_path):
+    """A re-run over an unchanged CSV file reads nothing: not an anomaly against the first load."""
+    path = tmp_path / "a.csv"
+    first = await load_csv(pool, path, coin_rows(40))
+    rerun = await run_source(pool, CsvSource(path))
+    assert rerun.status == "success"
+    body = await get_json(client, f"/compare-runs?a={first.run_id}&b={rerun.run_id}")
+    assert body["b"]["rows_read"] == 0 and body["b"]["input_unchanged"] is True
+    assert body["a"]["input_unchanged"] is False
+    assert body["flags"] == [], body
+    # a real drop is still flagged: a slow, failed run after the first load
+    slow_failure = await insert_run(pool, "csv", "failed", 0, 3600)
+    body = await get_json(client, f"/compare-runs?a={first.run_id}&b={slow_failure}")
+    assert "success_turned_into_failure" in body["flags"] and "record_count_changed_by_more_than_half" in body["flags"]
 
 
 async def test_metrics_is_prometheus_text(client):
@@ -138,19 +158,15 @@ async def test_metrics_is_prometheus_text(client):
     assert "# TYPE etl_runs_total counter" in text
 
 
-async def test_root_links_and_openapi_describes_every_route(client):
-    body = await get_json(client, "/")
+async def test_openapi_describes_every_route(client):
     spec = await get_json(client, "/api/docs/swagger.json")
     for path in ("/", "/health", "/data", "/history", "/stats", "/runs", "/runs/{id}", "/etl/run", "/metrics",
-                 "/assets/{symbol}", "/compare-runs"):
-        operations = spec["paths"][path]
-        for method, operation in operations.items():
-            if method == "head":
-                continue
+                 "/assets/{symbol}", "/compare-runs", "/rejects"):
+        for method, operation in spec["paths"][path].items():
             assert operation["summary"] and operation["responses"], (path, method)
-    assert body["links"]["docs"] == "/docs"
     history = {p["name"]: p for p in spec["paths"]["/history"]["get"]["parameters"]}
-    assert "required unless a cursor" in history["symbol"]["description"] and history["limit"]["maximum"] == 1000
-    assert history["from"]["format"] == "date-time"
+    assert "required unless a cursor" in history["symbol"]["description"]
+    assert history["limit"]["schema"]["maximum"] == 1000
+    assert history["from"]["schema"]["format"] == "date-time"
     docs = await client.get("/docs")
     assert docs.status == 200 and "swagger" in (await docs.text()).lower()

@@ -40,4 +40,4 @@ async def test_served_openapi_holds_against_generated_requests(aiohttp_server, s
     assert process.returncode == 0, text[-8000:]
     selected = re.search(r"Selected: (\d+)/", text)
     tested = re.search(r"Tested: (\d+)", text)
-    assert selected and tested and int(tested[1]) == int(selected[1]) >= 15, text[-3000:]
+    assert selected and tested and int(tested[1]) == int(selected[1]) >= 11, text[-3000:]

@@ -128,7 +128,7 @@ async def snapshot(pool) -> dict:
         " q.volume_24h_usd, q.percent_change_24h, q.circulating_supply, q.total_supply, q.max_supply,"
         " a.match_key)::text AS row"
         " FROM quotes_history q JOIN assets a ON a.id = q.asset_id ORDER BY q.coin_id, q.observed_at")
-    rejects = await pool.fetch("SELECT record_ref, reason, raw FROM etl_rejects ORDER BY id")
+    rejects = await pool.fetch("SELECT location, reason, raw FROM etl_rejects ORDER BY id")
     return {"history": [r["row"] for r in history], "rejects": [tuple(r) for r in rejects]}
 
 

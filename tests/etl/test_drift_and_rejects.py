@@ -81,7 +81,7 @@ async def test_bad_values_are_rejected_with_reasons_never_stored(pool, etl_setti
     outcome = (await run_all(pool, etl_settings, ("coinpaprika",)))["coinpaprika"]
     assert outcome.status == "success", outcome.error
     assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (8, 1, 7)
-    rejects = await pool.fetch("SELECT record_ref, raw, reason, run_id FROM etl_rejects ORDER BY id")
+    rejects = await pool.fetch("SELECT location, raw, reason, run_id FROM etl_rejects ORDER BY id")
     assert [r["reason"] for r in rejects] == [
         "quotes.USD.price is out of range: 1E+400",
         "quotes.USD.price is not finite: NaN",
@@ -92,7 +92,7 @@ async def test_bad_values_are_rejected_with_reasons_never_stored(pool, etl_setti
         "last_updated is not an ISO-8601 time: 'yesterday'",
     ]
     assert all(r["run_id"] == outcome.run_id for r in rejects)
-    assert f"id={tickers[1]['id']}" in rejects[0]["record_ref"]
+    assert [r["location"] for r in rejects] == [t["id"] for t in tickers[1:]]  # the API coin id
     assert tickers[3]["id"] in rejects[2]["raw"] and "not a price" in rejects[2]["raw"]
     stored = [r["coin_id"] for r in await pool.fetch("SELECT coin_id FROM quotes_history")]
     assert stored == [tickers[0]["id"]]

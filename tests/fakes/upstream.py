@@ -18,7 +18,7 @@ from multidict import CIMultiDict
 
 __all__ = [
     "BASE_PATH", "Fault", "FakeCoinPaprika", "FakeCoinGecko", "dumps", "start",
-    "make_paprika_tickers", "make_gecko_coins", "load_gecko_fixture",
+    "make_paprika_tickers", "make_gecko_coins", "load_gecko_fixture", "with_price_changes",
     "DATA_DIR", "SHARED_FIXTURES", "GECKO_FIXTURE",
 ]
 
@@ -198,7 +198,24 @@ class FakeCoinGecko(_FakeUpstream):
         except ValueError:
             return 400, dumps({"error": "invalid parameter"})
         start_at = (page - 1) * per_page
-        return 200, dumps(self.coins[start_at:start_at + per_page])
+        coins = self.coins[start_at:start_at + per_page]
+        windows = [w for w in query.get("price_change_percentage", "").split(",") if w]
+        return 200, dumps(with_price_changes(coins, windows))
+
+
+def with_price_changes(coins: list[dict], windows: list[str]) -> list[dict]:
+    """The coins as CoinGecko sends them when asked `price_change_percentage=<windows>`: one more field per
+    window, e.g. ``price_change_percentage_1h_in_currency``."""
+    return [{**coin, **{f"price_change_percentage_{w}_in_currency": _window_change(coin, w) for w in windows}}
+            for coin in coins]
+
+
+def _window_change(coin: dict, window: str) -> Decimal | None:
+    """A deterministic percent change of the coin over the window; null where CoinGecko has none (no id)."""
+    if not isinstance(coin.get("id"), str):
+        return None
+    rng = random.Random(f"gecko-change:{coin['id']}:{window}")
+    return Decimal(rng.randint(-2_000_000, 2_000_000)).scaleb(-5)
 
 
 async def start(app: web.Application, host: str = "127.0.0.1", port: int = 0):

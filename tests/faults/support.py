@@ -261,7 +261,7 @@ async def canonical_dump(dsn: str) -> dict[str, list[str]]:
                 "ORDER BY q.source, q.coin_id, q.observed_at")
             dump[table] = [r["line"] for r in rows]
         rows = await connection.fetch(
-            "SELECT (source, record_ref, reason, raw)::text AS line FROM etl_rejects ORDER BY 1")
+            "SELECT (source, location, reason, raw)::text AS line FROM etl_rejects ORDER BY 1")
         dump["etl_rejects"] = [r["line"] for r in rows]
         dump["raw"] = [str(await connection.fetchval("SELECT count(*) FROM raw_csv_blocks")),
                        str(await connection.fetchval("SELECT count(*) FROM raw_api_records"))]

@@ -33,7 +33,7 @@ FAILS_THE_RUN = {"b_no_header.csv"}
 
 async def load(pool, path):
     outcome = await asyncio.wait_for(run_source(pool, CsvSource(path)), timeout=60)
-    rejects = await pool.fetch("SELECT record_ref, reason FROM etl_rejects ORDER BY id")
+    rejects = await pool.fetch("SELECT location, reason FROM etl_rejects ORDER BY id")
     history = await pool.fetchval("SELECT count(*) FROM quotes_history")
     return outcome, rejects, history
 
@@ -55,7 +55,7 @@ async def test_each_bad_file_alone_gets_a_clear_reject_and_its_good_rows_load(na
     if words:
         assert any(words.lower() in r["reason"].lower() for r in rejects), rejects
     for reject in rejects:
-        assert reject["reason"] and reject["record_ref"].startswith(str(path.resolve()))
+        assert reject["reason"] and reject["location"].startswith(str(path.resolve()))
 
 
 async def test_quoted_newline_is_one_record_and_an_unclosed_quote_costs_at_most_its_own_rows(pool, tmp_path):
@@ -87,7 +87,7 @@ async def test_all_bad_files_in_one_directory_beside_good_ones(pool, tmp_path):
     assert {"GGG", "ZZZ", "AAA", "CCC", "DDD", "EEE"} <= symbols
     for name, (_, _, words) in BAD_FILES.items():
         if words and name not in FAILS_THE_RUN:
-            mine = [r for r in rejects if r["record_ref"].startswith(str((tmp_path / name).resolve()))]
+            mine = [r for r in rejects if r["location"].startswith(str((tmp_path / name).resolve()))]
             assert any(words.lower() in r["reason"].lower() for r in mine), (name, mine)
     again, _, history_again = await load(pool, tmp_path)
     assert again.counts.read == 0 and history_again == history, "a rerun read good files again"

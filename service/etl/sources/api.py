@@ -19,7 +19,7 @@ _COIN_ID = QUOTE_COLUMNS.index("coin_id")
 
 def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
                 normalize: Callable[[Mapping], tuple], known: Mapping[str, datetime],
-                stream: str, position: dict, nbytes: int, what: str) -> Batch:
+                columns: tuple[str, ...], stream: str, position: dict, nbytes: int, what: str) -> Batch:
     """One payload (a JSON array of coins) as a batch; raises SourceError when the payload is unusable."""
     if not isinstance(items, list):
         raise SourceError(f"{source} sent {_json_kind(items)} instead of an array of {what}; nothing loaded")
@@ -31,7 +31,7 @@ def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
     if found:
         log.warning("schema drift", extra={"drift": found})
     batch = Batch(stream=stream, position=position, rows_read=len(items), pages=1, bytes=nbytes,
-                  drift=found)
+                  drift=found, quote_columns=columns)
     fetched_at = datetime.now(timezone.utc)
     for index, item in enumerate(items):
         payload = dumps(item, sort_keys=True).decode()
@@ -41,7 +41,7 @@ def items_batch(source: str, items: Any, *, expectation: drift.Expectation,
         try:
             quote = normalize(item)
         except Invalid as exc:
-            batch.rejects.append(Reject(_ref(item, stream, index), payload[:10_000], str(exc)))
+            batch.rejects.append(Reject(_location(item, stream, index), payload[:10_000], str(exc)))
             continue
         newest = known.get(quote[_COIN_ID])
         if newest is not None and quote[_OBSERVED_AT] <= newest:
@@ -61,6 +61,7 @@ def _json_kind(value: Any) -> str:
     return names.get(type(value), "a JSON number")
 
 
-def _ref(item: Mapping, stream: str, index: int) -> str:
+def _location(item: Mapping, stream: str, index: int) -> str:
+    """The coin id, as the source names the coin; an item without a usable id by its place in the payload."""
     coin = item.get("id")
-    return f"{stream}[{index}] id={coin}" if isinstance(coin, str) else f"{stream}[{index}]"
+    return coin.strip() if isinstance(coin, str) and coin.strip() else f"{stream}[{index}]"

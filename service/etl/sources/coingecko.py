@@ -7,12 +7,15 @@ from typing import Any
 
 from service.etl import normalize as n
 from service.etl.drift import Expectation
-from service.etl.records import Batch
+from service.etl.records import API_QUOTE_COLUMNS, Batch
 from service.etl.sources.api import items_batch
 from service.etl.upstream import Upstream
 
 NAME = "coingecko"
 STREAM = "markets"
+# asked for with price_change_percentage=1h,7d; CoinGecko then adds these two fields to every coin
+_CHANGE_WINDOWS = "1h,7d"
+_CHANGE_FIELDS = ("price_change_percentage_1h_in_currency", "price_change_percentage_7d_in_currency")
 EXPECTED = Expectation(
     required=frozenset({"id", "symbol", "name", "current_price", "last_updated"}),
     known=frozenset({
@@ -21,7 +24,7 @@ EXPECTED = Expectation(
         "price_change_percentage_24h", "market_cap_change_24h", "market_cap_change_percentage_24h",
         "circulating_supply", "total_supply", "max_supply", "ath", "ath_change_percentage", "ath_date",
         "atl", "atl_change_percentage", "atl_date", "roi", "roi.times", "roi.currency", "roi.percentage",
-        "last_updated",
+        "last_updated", *_CHANGE_FIELDS,
     }),
 )
 
@@ -40,6 +43,14 @@ def normalize_market(item: Mapping) -> tuple:
         n.decimal(item.get("circulating_supply"), "circulating_supply"),
         n.decimal(item.get("total_supply"), "total_supply"),
         n.decimal(item.get("max_supply"), "max_supply"),
+        # API_QUOTE_COLUMNS' extras
+        n.decimal(item.get(_CHANGE_FIELDS[0]), _CHANGE_FIELDS[0], signed=True),
+        n.decimal(item.get(_CHANGE_FIELDS[1]), _CHANGE_FIELDS[1], signed=True),
+        n.decimal(item.get("ath"), "ath"),
+        n.optional_timestamp(item.get("ath_date"), "ath_date"),
+        n.decimal(item.get("fully_diluted_valuation"), "fully_diluted_valuation"),
+        n.decimal(item.get("high_24h"), "high_24h"),
+        n.decimal(item.get("low_24h"), "low_24h"),
     )
 
 
@@ -59,11 +70,13 @@ class CoinGeckoSource:
             page = 1
         while page <= self.max_pages:
             items, nbytes = await self.upstream.get_json("coins/markets", {
-                "vs_currency": "usd", "order": "market_cap_desc", "per_page": self.per_page, "page": page})
+                "vs_currency": "usd", "order": "market_cap_desc", "per_page": self.per_page, "page": page,
+                "price_change_percentage": _CHANGE_WINDOWS})
             last = isinstance(items, list) and (len(items) == 0 or page == self.max_pages)
             position = {"next_page": 1 if last else page + 1}
             yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_market, known=known,
-                              stream=STREAM, position=position, nbytes=nbytes, what=f"coins (page {page})")
+                              columns=API_QUOTE_COLUMNS, stream=STREAM, position=position, nbytes=nbytes,
+                              what=f"coins (page {page})")
             if last:
                 return
             page += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 from service.etl import normalize as n
 from service.etl.drift import Expectation
-from service.etl.records import Batch
+from service.etl.records import API_QUOTE_COLUMNS, Batch
 from service.etl.sources.api import items_batch
 from service.etl.upstream import Upstream
 
@@ -46,6 +46,12 @@ def normalize_ticker(item: Mapping) -> tuple:
         n.decimal(item.get("circulating_supply"), "circulating_supply"),
         n.decimal(item.get("total_supply"), "total_supply"),
         max_supply or None,  # CoinPaprika sends 0 for "no cap"
+        # API_QUOTE_COLUMNS' extras; CoinPaprika has no fully diluted valuation nor 24 h high and low
+        n.decimal(usd.get("percent_change_1h"), "quotes.USD.percent_change_1h", signed=True),
+        n.decimal(usd.get("percent_change_7d"), "quotes.USD.percent_change_7d", signed=True),
+        n.decimal(usd.get("ath_price"), "quotes.USD.ath_price"),
+        n.optional_timestamp(usd.get("ath_date"), "quotes.USD.ath_date"),
+        None, None, None,
     )
 
 
@@ -59,4 +65,5 @@ class CoinPaprikaSource:
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
         items, nbytes = await self.upstream.get_json("tickers", {"quotes": "USD"})
         yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_ticker, known=known,
-                          stream="tickers", position={"fetched": True}, nbytes=nbytes, what="tickers")
+                          columns=API_QUOTE_COLUMNS, stream="tickers", position={"fetched": True}, nbytes=nbytes,
+                          what="tickers")
