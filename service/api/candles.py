@@ -60,5 +60,5 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
         last = rows[limit - 1]
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["bucket_start"].isoformat(), last["source"], last["coin_id"]]})
-    return success_response(request, {"symbol": symbol, "interval": interval, "data": page, "limit": limit,
-                                   "next_cursor": next_cursor}, headers=cache_headers(etag))
+    body = {"symbol": symbol, "interval": interval, "data": page, "limit": limit, "next_cursor": next_cursor}
+    return success_response(request, body, headers=cache_headers(etag))
