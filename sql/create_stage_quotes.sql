@@ -22,6 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS stage_quotes (
     fully_diluted_valuation_usd  numeric,
     high_24h_usd                 numeric,
     low_24h_usd                  numeric,
-    -- the stage_csv_typed record a CSV quote came from (sql/select_csv_typed_unstaged.sql)
+    -- the stage_csv record a CSV quote came from (sql/select_csv_unstaged_lines.sql)
     csv_ord             bigint
 ) ON COMMIT DELETE ROWS

@@ -1,10 +1,12 @@
 -- Moves the latest state of each staged coin forward to its newest observation (never backward) for run $1.
 -- Returns how many coins were new (inserted) and how many moved forward (updated).
--- Each coin's newest time is found first (a hash over the batch), so only the rows at it are sorted.
+-- Each coin's newest time is found first (a hash over the batch), so only the rows at it are sorted; coins whose
+-- latest state is as new already are passed over before the upsert (a conflict costs a probe and a lock each).
 WITH newest_at AS (
-    SELECT source, coin_id, max(observed_at) AS observed_at
-    FROM stage_quotes
-    GROUP BY source, coin_id
+    SELECT t.source, t.coin_id, t.observed_at
+    FROM (SELECT source, coin_id, max(observed_at) AS observed_at FROM stage_quotes GROUP BY source, coin_id) AS t
+    LEFT JOIN quotes_latest AS l ON l.source = t.source AND l.coin_id = t.coin_id
+    WHERE l.observed_at IS NULL OR t.observed_at > l.observed_at
 ), newest AS (
     SELECT DISTINCT ON (s.source, s.coin_id) s.*
     FROM stage_quotes AS s

@@ -15,8 +15,8 @@ async def insert_history(connection, run_id: int) -> int:
     await connection.execute(SQL.insert_history_symbols)
     try:
         async with connection.transaction():
-            return await connection.fetchval(SQL.insert_quotes_history_split, run_id)
+            return await connection.fetchval(SQL.insert_quotes_history, run_id, False)
     except asyncpg.UniqueViolationError:
         # the batch repeats an observation newer than the latest state: each one is checked instead
         log.debug("staged quotes repeat an observation; inserted with a conflict check each")
-        return await connection.fetchval(SQL.insert_quotes_history, run_id)
+        return await connection.fetchval(SQL.insert_quotes_history, run_id, True)

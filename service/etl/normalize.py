@@ -86,6 +86,15 @@ def optional_timestamp(value, field: str) -> datetime | None:
     return timestamp(value, field)
 
 
+def not_future(moment: datetime, not_after: datetime, field: str = "last_updated") -> datetime:
+    """`moment`, unless it is later than `not_after` (the service's clock plus FUTURE_TOLERANCE_SECONDS)."""
+    if moment > not_after:
+        # a mistyped year would freeze the coin's latest state until that date
+        raise Invalid(f"{field} is in the future: {moment.isoformat()} is more than FUTURE_TOLERANCE_SECONDS "
+                      "ahead of the service's clock")
+    return moment
+
+
 def symbol(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid("symbol is empty")

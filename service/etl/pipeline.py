@@ -14,12 +14,10 @@ from typing import Any
 import asyncpg
 
 from service import metrics
-from service.etl.ahead import staged_ahead
-from service.etl.csv_stage import CSV_STAGE_TABLES, stage_batch_csv
 from service.etl.history import insert_history
-from service.etl.records import RAW_API_COLUMNS, Batch, RunCounts
+from service.etl.records import Batch, RunCounts
 from service.etl.rejects import write_rejects
-from service.etl.sources import Source
+from service.etl.sources import Source, Stager
 from service.jsonutil import dumps
 from service.logs import run_id_var, source_var
 from service.sql import SQL
@@ -84,16 +82,20 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
     started = time.monotonic()
     log.info("ETL run started", extra={"trigger": trigger})
     try:
-        await _prepare(connection)
+        stager = source.stager(pool, run_id)
+        for statement in (SQL.create_stage_quotes, SQL.create_stage_coins):
+            await connection.execute(statement)
+        await stager.prepare(connection)
         checkpoint_rows = await connection.fetch(SQL.select_checkpoints, source.name)
         checkpoints = {r["stream"]: r["position"] for r in checkpoint_rows}
         known_rows = await connection.fetch(SQL.select_latest_observed, source.name)
         known = {r["coin_id"]: r["observed_at"] for r in known_rows}
-        batches = staged_ahead(pool, source.name, run_id, source.batches(checkpoints, known))
+        batches = stager.ahead(source.batches(checkpoints, known))
         async with contextlib.aclosing(batches):
             async for batch in batches:
                 _merge_drift(drift, batch.drift)
-                outcome.counts = await _store(connection, run_id, source.name, batch, outcome.counts, drift)
+                outcome.counts = await _store(connection, run_id, source.name, stager, batch, outcome.counts,
+                                              drift)
                 if should_stop():
                     raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
         outcome.status = "success"
@@ -109,40 +111,28 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
     return outcome
 
 
-async def _prepare(connection) -> None:
-    for statement in (*CSV_STAGE_TABLES, SQL.create_stage_raw_api):
-        await connection.execute(statement)
-
-
-async def _store(connection, run_id: int, source: str, batch: Batch, counts: RunCounts,
+async def _store(connection, run_id: int, source: str, stager: Stager, batch: Batch, counts: RunCounts,
                  drift: dict) -> RunCounts:
     """Raw records, assets, history, latest state, rejects, the checkpoint and the run's progress: all or
     nothing; returns the run's counts with this batch."""
     async with connection.transaction():
-        if batch.raw_api:
-            await connection.copy_records_to_table("stage_raw_api", records=batch.raw_api,
-                                                   columns=RAW_API_COLUMNS)
-            await connection.fetchval(SQL.insert_raw_api_records, run_id)
-        for block in batch.raw_csv_blocks:
-            await connection.execute(SQL.insert_raw_csv_block, run_id, *block)
-        staged = await stage_batch_csv(connection, source, batch)
+        staged = await stager.stage(connection, batch)
         inserted = updated = 0
-        if batch.quotes:
-            await connection.copy_records_to_table("stage_quotes", records=batch.quotes, columns=batch.quote_columns)
-        if batch.quotes or staged:
+        if staged.quotes:
+            await connection.execute(SQL.insert_stage_coins)
             await connection.execute(SQL.insert_assets)
             await connection.execute(SQL.insert_asset_sources)
             inserted = await insert_history(connection, run_id)
             latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
             # a coin new to the latest state is already counted by its new observation in `inserted`
             updated = latest["updated"]
-        rejected = await write_rejects(connection, run_id, source, batch)
+        await write_rejects(connection, run_id, source, staged.rejects)
         await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
         if inserted or updated:
             await connection.execute(SQL.notify_quotes_changed, source)
-        counts = counts.with_batch(batch, staged, inserted, updated, rejected)
+        counts = counts.with_batch(batch, staged, inserted, updated)
         await connection.execute(SQL.update_run_progress, run_id, *counts.as_args(), _json(drift))
-    metrics.observe_batch(source, inserted, updated, rejected)
+    metrics.observe_batch(source, inserted, updated, len(staged.rejects))
     return counts
 
 

@@ -24,16 +24,17 @@ async def enabled_sources(settings: Settings, only: tuple[str, ...] | None = Non
     names = only or settings.etl_sources
     async with contextlib.AsyncExitStack() as stack:
         sources: list[Source] = []
+        future = settings.future_tolerance_seconds
         for name in names:
             if name == "csv":
-                sources.append(CsvSource(settings.csv_path))
+                sources.append(CsvSource(settings.csv_path, future_tolerance=future))
             elif name == "coinpaprika":
                 session = await stack.enter_async_context(_session(settings))
-                sources.append(CoinPaprikaSource(_coinpaprika(settings, session)))
+                sources.append(CoinPaprikaSource(_coinpaprika(settings, session), future_tolerance=future))
             elif name == "coingecko":
                 session = await stack.enter_async_context(_session(settings))
                 sources.append(CoinGeckoSource(_coingecko(settings, session), per_page=settings.coingecko_per_page,
-                                               max_pages=settings.coingecko_max_pages))
+                                               max_pages=settings.coingecko_max_pages, future_tolerance=future))
         yield sources
 
 

@@ -1,7 +1,10 @@
-"""Targets 1-3 of issue 5: CSV ingest time vs `psql \\copy`, incremental re-runs, peak RSS of the ingest process.
+r"""Targets 1-3 of issue 5: CSV ingest time vs `psql \copy`, incremental re-runs, peak RSS of the ingest process.
 
-    /tmp/venv/bin/python tests/benchmarks/bench_csv_ingest.py [--rows 1000000] [--repeat 3] [--big]
+    /tmp/venv/bin/python tests/benchmarks/bench_csv_ingest.py [--rows 1000000] [--repeat 3] [--big] [--messy]
         [--profile py-spy|pyinstrument --profile-out FILE]
+
+`--messy` ingests the messy file of issue 14 (generate_messy_csv.py: shuffled, mixed time and symbol spellings,
+odd columns, long prices, bad and duplicate rows) instead of the tidy one; `\copy` loads its valid rows.
 
 Every repeat uses fresh databases on one embedded PostgreSQL; the reference and the service alternate,
 so a busy machine slows both alike. The figures are the medians of the repeats.
@@ -16,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import common
+import generate_messy_csv
 from common import Row
 
 SYMBOLS = 200
@@ -62,18 +66,22 @@ def etl(dsn: str, csv_path: Path, prefix: list[str] | None = None) -> tuple[comm
     return run, summary
 
 
-def service_sequence(admin_url: str, source_file: Path, append_file: Path, rows: int, workdir: Path) -> dict:
+def service_sequence(admin_url: str, source_file: Path, append_file: Path | None, rows: int, workdir: Path,
+                     bad_rows: int = BAD_ROWS) -> dict:
     """Full ingest on a fresh database, then a re-run over the unchanged file, then a re-run after appending."""
     target = workdir / "quotes.csv"
     shutil.copyfile(source_file, target)
     with common.fresh_database(admin_url, "bench_etl") as dsn:
         full, s_full = etl(dsn, target)
-        if s_full["inserted"] != rows or s_full["rejected"] != BAD_ROWS:
-            raise RuntimeError(f"full run stored {s_full}, expected inserted={rows} rejected={BAD_ROWS}")
+        if s_full["inserted"] != rows or s_full["rejected"] != bad_rows:
+            raise RuntimeError(f"full run stored {s_full}, expected inserted={rows} rejected={bad_rows}")
         same, s_same = etl(dsn, target)
         if s_same["read"] != 0:
             raise RuntimeError(f"re-run over the unchanged file read rows again: {s_same}")
         migrate = common.run_measured([common.PYTHON, "-m", "service", "migrate"], env=common.service_env(dsn))
+        if append_file is None:
+            return {"wall": full.wall, "cpu": full.cpu, "rss": full.max_rss_mb, "run": s_full["duration"],
+                    "same_wall": same.wall, "same_run": s_same["duration"], "startup_wall": migrate.wall}
         appended = common.append_rows(target, append_file)
         more, s_more = etl(dsn, target)
         if s_more["read"] != appended or s_more["inserted"] != appended:
@@ -115,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="repeats; figures are medians (default 3)")
     parser.add_argument("--big", action="store_true", help="also ingest a 5x file to compare peak RSS (slow)")
     parser.add_argument("--big-rows", type=int, default=None, help="rows of the --big file (default 5 x --rows)")
+    parser.add_argument("--messy", action="store_true", help="the messy file of issue 14 (5,000 coins)")
     parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
     parser.add_argument("--profile", choices=("py-spy", "pyinstrument"), help="one extra, profiled, untimed run")
     parser.add_argument("--profile-out", type=Path, default=Path("csv_ingest_profile.speedscope.json"))
@@ -122,11 +131,23 @@ def main(argv: list[str] | None = None) -> int:
     rows = args.rows
 
     print(f"machine: {common.machine()}", file=sys.stderr)
-    source_file = common.csv_file(rows, symbols=SYMBOLS, bad_rows=BAD_ROWS)
-    reference_file = common.csv_file(rows, symbols=SYMBOLS, bad_rows=0)
-    append_count = max(rows // 100, 1)
-    append_file = common.csv_file(append_count, symbols=SYMBOLS, seed=1,
-                                  start=common.generate_sample.END + common.generate_sample.HOUR)
+    if args.messy:
+        source_file = common.DATA_CACHE / f"messy_{rows}r.csv"
+        reference_file = generate_messy_csv.reference_path(source_file)
+        if not reference_file.exists():
+            # in a process of its own: the generator holds every row, and a child forked from a big parent
+            # reports the parent's RSS as its own peak (Linux keeps the high-water mark across exec)
+            common.DATA_CACHE.mkdir(parents=True, exist_ok=True)
+            common.run_measured([common.PYTHON, str(Path(generate_messy_csv.__file__)), "-o", str(source_file),
+                                 "--rows", str(rows)]).check("generate_messy_csv.py")
+        bad_rows, append_file = generate_messy_csv.BAD_ROWS, None
+    else:
+        source_file = common.csv_file(rows, symbols=SYMBOLS, bad_rows=BAD_ROWS)
+        reference_file = common.csv_file(rows, symbols=SYMBOLS, bad_rows=0)
+        append_count = max(rows // 100, 1)
+        append_file = common.csv_file(append_count, symbols=SYMBOLS, seed=1,
+                                      start=common.generate_sample.END + common.generate_sample.HOUR)
+        bad_rows = BAD_ROWS
     refs, runs = [], []
     with common.embedded_postgres(args.database_url) as admin_url, \
             tempfile.TemporaryDirectory(prefix="cmd-bench-csv-") as work:
@@ -135,11 +156,11 @@ def main(argv: list[str] | None = None) -> int:
             if count != rows:
                 raise RuntimeError(f"\\copy stored {count} rows, expected {rows}")
             refs.append(ref)
-            runs.append(service_sequence(admin_url, source_file, append_file, rows, Path(work)))
+            runs.append(service_sequence(admin_url, source_file, append_file, rows, Path(work), bad_rows))
             r = runs[-1]
             print(f"  repeat {i + 1}: \\copy {ref:.2f} s; service {r['wall']:.2f} s wall ({r['run']:.2f} s in run),"
-                  f" RSS {r['rss']:.0f} MB; unchanged {r['same_wall']:.2f} s; +{r['appended']} rows "
-                  f"{r['more_wall']:.2f} s", file=sys.stderr)
+                  f" RSS {r['rss']:.0f} MB; unchanged {r['same_wall']:.2f} s"
+                  + (f"; +{r['appended']} rows {r['more_wall']:.2f} s" if append_file else ""), file=sys.stderr)
         big = big_rss(admin_url, args.big_rows or 5 * rows) if args.big else None
         if args.profile:
             profile(admin_url, source_file, args.profile, args.profile_out)
@@ -149,25 +170,31 @@ def main(argv: list[str] | None = None) -> int:
 
     ref = common.median(refs)
     wall, rss = m("wall"), m("rss")
-    # Cost of the appended rows alone: the append re-run minus the no-op re-run, per row, vs the full run's.
-    per_row_full = (m("run") - m("same_run")) / rows
-    per_row_more = (m("more_run") - m("same_run")) / m("appended")
+    target = 2.5 if args.messy else 2.0  # issue 14
+    kind = "messy" if args.messy else "tidy"
     table = [
-        Row(f"1. CSV ingest, {rows:,} rows, process wall", f"{wall:.2f} s ({rows / wall:,.0f} rows/s)",
-            f"\\copy {ref:.2f} s ({rows / ref:,.0f} rows/s)", f"{wall / ref:.2f}x", "<= 3x", wall / ref <= 3),
+        Row(f"1. CSV ingest, {kind}, {rows:,} rows, process wall", f"{wall:.2f} s ({rows / wall:,.0f} rows/s)",
+            f"\\copy {ref:.2f} s ({rows / ref:,.0f} rows/s)", f"{wall / ref:.2f}x", f"<= {target}x",
+            wall / ref <= target),
         Row("   of which the ETL run (etl_runs)", f"{m('run'):.2f} s", "", f"{m('run') / ref:.2f}x", "", None),
         Row("   process CPU time", f"{m('cpu'):.2f} s", "", "", "", None),
         Row("   start-up (`service migrate`, no-op)", f"{m('startup_wall'):.2f} s", "", "", "", None),
         Row("2a. re-run, unchanged file, process wall", f"{m('same_wall'):.2f} s", "", "", "< 1 s",
             m("same_wall") < 1),
         Row("    of which the ETL run", f"{m('same_run'):.3f} s", "", "", "< 1 s", m("same_run") < 1),
-        Row(f"2b. re-run after +{m('appended'):,.0f} rows (1 %), wall", f"{m('more_wall'):.2f} s",
-            f"full {wall:.2f} s", f"{m('more_wall') / wall:.3f}", "", None),
-        Row("    cost per appended row vs per row of full run", f"{per_row_more * 1e6:.1f} us/row",
-            f"{per_row_full * 1e6:.1f} us/row", f"{per_row_more / per_row_full:.2f}x", "<= 2x (proportional)",
-            per_row_more <= 2 * per_row_full),
-        Row(f"3. peak RSS, {rows:,} rows", f"{rss:.0f} MB", "", "", "< 150 MB", rss < 150),
     ]
+    if append_file is not None:
+        # Cost of the appended rows alone: the append re-run minus the no-op re-run, per row, vs the full run's.
+        per_row_full = (m("run") - m("same_run")) / rows
+        per_row_more = (m("more_run") - m("same_run")) / m("appended")
+        table += [
+            Row(f"2b. re-run after +{m('appended'):,.0f} rows (1 %), wall", f"{m('more_wall'):.2f} s",
+                f"full {wall:.2f} s", f"{m('more_wall') / wall:.3f}", "", None),
+            Row("    cost per appended row vs per row of full run", f"{per_row_more * 1e6:.1f} us/row",
+                f"{per_row_full * 1e6:.1f} us/row", f"{per_row_more / per_row_full:.2f}x", "<= 2x (proportional)",
+                per_row_more <= 2 * per_row_full),
+        ]
+    table.append(Row(f"3. peak RSS, {rows:,} rows", f"{rss:.0f} MB", "", "", "< 150 MB", rss < 150))
     if big is not None:
         table.append(Row(f"3. peak RSS, {args.big_rows or 5 * rows:,} rows", f"{big:.0f} MB", f"{rss:.0f} MB",
                          f"{big / rss:.2f}", "< 150 MB, within 20 %", big < 150 and abs(big / rss - 1) <= 0.2))

@@ -108,3 +108,11 @@ def test_match_key_joins_same_coin_and_separates_shared_symbols():
     assert n.match_key("SHIB", "Shiba Inu") == n.match_key("SHIB", "Shiba-Inu") == "SHIB:shiba-inu"
     assert n.match_key("META", "Meta") != n.match_key("META", "Metaverse Token")
     assert n.match_key("BTC", "Bitcoin") != n.match_key("BTCB", "Bitcoin")
+
+
+def test_not_future_refuses_only_what_is_past_the_limit():
+    limit = datetime(2026, 1, 1, 0, 10, tzinfo=timezone.utc)
+    assert n.not_future(limit, limit) == limit  # exactly at the tolerance: accepted
+    assert n.not_future(limit - timedelta(days=365), limit) == limit - timedelta(days=365)
+    with pytest.raises(n.Invalid, match="^last_updated is in the future: 2026-01-01T00:10:01"):
+        n.not_future(limit + timedelta(seconds=1), limit)

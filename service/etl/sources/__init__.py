@@ -1,11 +1,26 @@
-"""The sources: each turns its upstream into batches of normalized quotes with checkpoint positions."""
+"""The sources: each reads its upstream into batches, and its stager turns a batch into staged quotes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from service.etl.records import Batch
+import asyncpg
+
+from service.etl.records import Batch, Staged
+
+
+class Stager(Protocol):
+    """Stages one source's batches into stage_quotes, in the transaction that stores each batch."""
+
+    async def prepare(self, connection: asyncpg.Connection) -> None:
+        """Creates the per-connection tables `stage` needs (stage_quotes exists already)."""
+
+    def ahead(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+        """The batches, each maybe prepared while the one before is stored; closes `batches` when closed."""
+
+    async def stage(self, connection: asyncpg.Connection, batch: Batch) -> Staged:
+        """Puts the batch's valid quotes into stage_quotes; says what was read and refused."""
 
 
 class Source(Protocol):
@@ -14,3 +29,6 @@ class Source(Protocol):
     def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                 known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
         """Batches from the checkpoints on; `known` is each coin's newest observed_at already stored."""
+
+    def stager(self, pool: asyncpg.Pool, run_id: int) -> Stager:
+        """The stager of this run's batches (`pool` lends it connections of its own, if it wants some)."""

@@ -8,7 +8,7 @@ from typing import Any
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import API_QUOTE_COLUMNS, Batch
-from service.etl.sources.api import items_batch
+from service.etl.sources.api import ApiSource, items_batch
 from service.etl.upstream import Upstream
 
 NAME = "coingecko"
@@ -54,11 +54,11 @@ def normalize_market(item: Mapping) -> tuple:
     )
 
 
-class CoinGeckoSource:
+class CoinGeckoSource(ApiSource):
     name = NAME
 
-    def __init__(self, upstream: Upstream, *, per_page: int, max_pages: int):
-        self.upstream = upstream
+    def __init__(self, upstream: Upstream, *, per_page: int, max_pages: int, future_tolerance: float):
+        super().__init__(upstream, future_tolerance=future_tolerance)
         self.per_page = per_page
         self.max_pages = max_pages
 
@@ -76,7 +76,7 @@ class CoinGeckoSource:
             position = {"next_page": 1 if last else page + 1}
             yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_market, known=known,
                               columns=API_QUOTE_COLUMNS, stream=STREAM, position=position, nbytes=nbytes,
-                              what=f"coins (page {page})")
+                              what=f"coins (page {page})", future_tolerance=self.future_tolerance)
             if last:
                 return
             page += 1

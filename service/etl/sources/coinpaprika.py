@@ -8,8 +8,7 @@ from typing import Any
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import API_QUOTE_COLUMNS, Batch
-from service.etl.sources.api import items_batch
-from service.etl.upstream import Upstream
+from service.etl.sources.api import ApiSource, items_batch
 
 NAME = "coinpaprika"
 _USD_FIELDS = (
@@ -55,15 +54,12 @@ def normalize_ticker(item: Mapping) -> tuple:
     )
 
 
-class CoinPaprikaSource:
+class CoinPaprikaSource(ApiSource):
     name = NAME
-
-    def __init__(self, upstream: Upstream):
-        self.upstream = upstream
 
     async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
         items, nbytes = await self.upstream.get_json("tickers", {"quotes": "USD"})
         yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_ticker, known=known,
                           columns=API_QUOTE_COLUMNS, stream="tickers", position={"fetched": True}, nbytes=nbytes,
-                          what="tickers")
+                          what="tickers", future_tolerance=self.future_tolerance)

@@ -1,18 +1,15 @@
-"""The CSV fast paths (COPY + sql/normalize_csv_typed.sql, COPY + sql/normalize_csv_stage.sql) give what the careful
-Python path gives, row for row."""
+"""The two ways of staging a CSV block give the same quotes, rejects and reasons: the COPY way (PostgreSQL reads and
+normalizes, sql/normalize_csv_block.sql) and the Python reference way (the csv module and normalize.py)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from service.etl import csv_stage
-from service.etl.pipeline import run_source
-from service.etl.sources import csv as csv_source
-from service.etl.sources.csv import CsvSource
+from service.etl.csv import copy_way, python_way
+from tests.csv.support import HEADER, T, load, messy, snapshot, wipe
 
-HEADER = "symbol,name,price_usd,market_cap_usd,volume_24h_usd,percent_change_24h,rank,last_updated\n"
-T = "2026-01-01T00:00:00Z"
 ROWS = [
     "BTC,Bitcoin,0.000012345678901234,1,2,-0.5,1,2026-01-01T00:00:00Z",
     "btc ,Bitcoin,6.31917e-7,,,,,2026-01-01T01:00:00",  # lower case, padded, no zone: UTC
@@ -86,99 +83,105 @@ TYPED_ROWS = [row for row in ROWS if row not in TEXT_ONLY] + [
 ]
 
 
-@pytest.fixture
-def staged_as(monkeypatch):
-    """How each part of a CSV block COPY read was normalized: 'typed' (COPY read the numbers) or 'text'."""
-    ways: list[str] = []
-    typed, text = csv_stage._normalize_typed, csv_stage._normalize_text
-
-    async def spy_typed(*args):
-        ways.append("typed")
-        return await typed(*args)
-
-    async def spy_text(*args):
-        ways.append("text")
-        return await text(*args)
-    monkeypatch.setattr(csv_stage, "_normalize_typed", spy_typed)
-    monkeypatch.setattr(csv_stage, "_normalize_text", spy_text)
-    return ways
-
-
-@pytest.fixture
-def python_path(monkeypatch):
-    monkeypatch.setattr(csv_source, "SQL_PARSE", False)
+_SOON = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+_LATER = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+# rows for the messy file's columns (Last_Updated, PRICE_USD, Symbol, Notes, Name, Market_Cap_USD,
+# volume_24h_usd, Percent_Change_24H, RANK): valid ones first
+NASTY_VALID = [
+    f"{_SOON},1.5,nasty,,Nasty Coin,,,,",  # a little ahead of the clock: within the tolerance
+    "2026-01-01 00:00:00.5,1,nasty,,Nasty Coin,,,,",
+    "2026-01-01T01:00:00+00:00,1,NaSTy,,Nasty Coin,,,,",
+    "2026-01-01T02:00:00,1_000,nasty,,Nasty Coin,,,,",  # a number to Python: its block takes the Python way
+]
+NASTY = NASTY_VALID + [
+    f"{_LATER},1.5,nasty,,Nasty Coin,,,,",  # a day ahead: future
+    "2099-01-01T00:00:00Z,1,nasty,,Nasty Coin,,,,",
+    "2026-01-01T03:00:00,0,nasty,,Nasty Coin,,,,",
+    "2026-01-01T04:00:00,1,,,Nasty Coin,,,,",
+    "2026-01-01T05:00:00,1,nasty",
+]
 
 
 @pytest.fixture
-def judged(monkeypatch):
-    """The lines of the records normalize.py judged (the Python path's work)."""
+def copied(monkeypatch) -> list[int]:
+    """How many parts of blocks the COPY way normalized."""
+    parts: list[int] = []
+    normalize = copy_way._normalize
+
+    async def spy(*args):
+        parts.append(1)
+        return await normalize(*args)
+    monkeypatch.setattr(copy_way, "_normalize", spy)
+    return parts
+
+
+@pytest.fixture
+def judged(monkeypatch) -> list[int]:
+    """The lines of the records the Python way judged."""
     lines: list[int] = []
-    judge = csv_source._FileReader._judge
+    parse = python_way.parse
 
-    def spy(self, batch, line_no, fields):
-        lines.append(line_no)
-        return judge(self, batch, line_no, fields)
-    monkeypatch.setattr(csv_source._FileReader, "_judge", spy)
+    def spy(text, start_line):
+        for record in parse(text, start_line):
+            lines.append(record[0])
+            yield record
+    monkeypatch.setattr(python_way, "parse", spy)
     return lines
 
 
-async def snapshot(pool) -> dict:
-    history = await pool.fetch(
-        "SELECT (q.source, q.coin_id, q.observed_at, q.symbol, q.name, q.rank, q.price_usd, q.market_cap_usd,"
-        " q.volume_24h_usd, q.percent_change_24h, q.circulating_supply, q.total_supply, q.max_supply,"
-        " a.match_key)::text AS row"
-        " FROM quotes_history q JOIN assets a ON a.id = q.asset_id ORDER BY q.coin_id, q.observed_at")
-    rejects = await pool.fetch("SELECT location, reason, raw FROM etl_rejects ORDER BY id")
-    return {"history": [r["row"] for r in history], "rejects": [tuple(r) for r in rejects]}
+def python_way_only(monkeypatch) -> None:
+    monkeypatch.setattr(copy_way, "can_take", lambda block: False)
 
 
-async def wipe(pool) -> None:
-    await pool.execute("TRUNCATE quotes_history, history_symbols, quotes_latest, etl_rejects, asset_sources, assets,"
-                       " raw_csv_blocks, etl_checkpoints")
-
-
-async def load(pool, path, **kwargs):
-    outcome = await run_source(pool, CsvSource(path, **kwargs))
-    assert outcome.status == "success", outcome.error
-    return outcome
-
-
-async def both_paths(pool, path, rows, monkeypatch, judged):
-    """Loads `rows` the careful Python way, then (on an empty database) the SQL way; returns both outcomes and
-    whether both stored the same history and rejects. `judged` then holds the lines Python judged the SQL way."""
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    monkeypatch.setattr(csv_source, "SQL_PARSE", False)
-    careful = await load(pool, path)
+async def both_ways(pool, path, rows, monkeypatch, judged, header=HEADER, **kwargs):
+    """Loads `rows` the Python way, then (on an empty database) the usual way; returns the Python way's outcome
+    and whether both stored the same history, latest state and rejects. `judged` then holds the lines Python
+    judged the usual way."""
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    with monkeypatch.context() as patch:
+        python_way_only(patch)
+        careful = await load(pool, path, **kwargs)
     expected = await snapshot(pool)
     assert len(judged) == len(rows)
     await wipe(pool)
     judged.clear()
-    monkeypatch.setattr(csv_source, "SQL_PARSE", True)
-    fast = await load(pool, path)
+    fast = await load(pool, path, **kwargs)
     assert (fast.counts.read, fast.counts.inserted, fast.counts.rejected) == (
         careful.counts.read, careful.counts.inserted, careful.counts.rejected)
     return careful, await snapshot(pool) == expected
 
 
-async def test_sql_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
-    careful, same = await both_paths(pool, tmp_path / "q.csv", ROWS, monkeypatch, judged)
-    assert same and (careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 13, 31)
-    # PostgreSQL judged most records; Python only those with unusual spellings (and none of the plain ones)
-    assert 0 < len(judged) <= 15
-    assert 2 not in judged and 2 + ROWS.index("BTC,Bitcoin,1,,,,,yesterday") not in judged
-    assert set(staged_as) == {"text"}  # its block holds numbers only one of PostgreSQL and Python reads
-
-
-async def test_typed_path_gives_the_python_paths_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, staged_as):
-    careful, same = await both_paths(pool, tmp_path / "q.csv", TYPED_ROWS, monkeypatch, judged)
+async def test_the_copy_way_gives_the_python_ways_quotes_and_reasons(pool, tmp_path, monkeypatch, judged, copied):
+    careful, same = await both_ways(pool, tmp_path / "q.csv", TYPED_ROWS, monkeypatch, judged)
     assert same and careful.counts.inserted >= 20 and careful.counts.rejected >= 30
-    assert set(staged_as) == {"typed"}  # split around the records COPY cannot read ('abc', short rows)
+    assert len(copied) > 1  # split around the records COPY cannot read ('abc', short rows)
     # Python judged only what the SQL did not stage: every reject, and no plain record
     assert len(judged) < len(TYPED_ROWS) - 15 and 2 not in judged
 
 
+async def test_a_block_with_numbers_only_one_reader_reads_takes_the_python_way(
+        pool, tmp_path, monkeypatch, judged, copied):
+    careful, same = await both_ways(pool, tmp_path / "q.csv", ROWS, monkeypatch, judged)
+    assert same and (careful.counts.read, careful.counts.inserted, careful.counts.rejected) == (len(ROWS), 13, 31)
+    assert copied == [] and len(judged) == len(ROWS)  # '1_000', '0x1A' or a 70-digit number in the block
+
+
+async def test_a_messy_file_gives_the_same_both_ways(pool, tmp_path, monkeypatch, judged, copied):
+    """The benchmark's messy file (shuffled; times with and without a zone; symbols in any case; odd columns;
+    long prices; empty market caps; bad and duplicate rows), small, in many blocks staged ahead."""
+    path = tmp_path / "messy.csv"
+    expected_counts = messy.write_messy(path, rows=3000, coins=150, seed=3)
+    lines = path.read_text().splitlines()
+    careful, same = await both_ways(pool, path, lines[1:] + NASTY, monkeypatch, judged, header=lines[0] + "\n",
+                                    block_bytes=16384)
+    assert same and len(copied) > 10
+    assert careful.counts.inserted == expected_counts["valid"] + len(NASTY_VALID)
+    assert careful.counts.rejected == expected_counts["bad"] + len(NASTY) - len(NASTY_VALID)
+    assert len(judged) < careful.counts.rejected + 20
+
+
 async def test_a_number_copy_cannot_read_is_judged_alone_and_copy_goes_on_around_it(
-        pool, tmp_path, judged, staged_as):
+        pool, tmp_path, judged, copied):
     rows = [f"C{i},Coin {i},{i + 1},,,,,{T}" for i in range(40)]
     rows[5] = f"C5,Coin 5,n/a,,,,,{T}"
     rows[20] = f"C20,Coin 20,1,,,,-1,{T}"
@@ -188,30 +191,31 @@ async def test_a_number_copy_cannot_read_is_judged_alone_and_copy_goes_on_around
     assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (40, 38, 2)
     assert [(ref.rsplit(":", 1)[1], reason) for ref, reason, _ in (await snapshot(pool))["rejects"]] == [
         ("7", "price_usd is not a number: 'n/a'"), ("22", "rank is negative: -1")]
-    assert judged == [7, 22] and staged_as == ["typed", "typed"]  # the lines before and after line 7
+    assert judged == [7, 22] and len(copied) == 2  # the lines before and after line 7
 
 
-async def test_a_block_with_many_refused_records_goes_the_text_way(pool, tmp_path, judged, staged_as):
+async def test_a_block_with_many_refused_records_has_python_judge_only_those(pool, tmp_path, judged, copied):
     rows = [f"C{i},Coin {i},{0 if i % 3 == 0 else i},,,,,{T}" for i in range(300)]
     path = tmp_path / "q.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     outcome = await load(pool, path)
     assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (300, 200, 100)
-    assert staged_as == ["typed", "text"] and judged == []  # the text way wrote the 100 reasons in SQL
+    assert len(copied) == 1 and judged == [line for line in range(2, 302) if line % 3 == 2]
     assert {reason for _, reason, _ in (await snapshot(pool))["rejects"]} == {"price_usd is zero"}
 
 
-async def test_a_block_with_many_numbers_copy_cannot_read_goes_the_text_way(pool, tmp_path, judged, staged_as):
+async def test_a_block_with_many_numbers_copy_cannot_read_goes_the_python_way(pool, tmp_path, judged, copied):
     rows = [f"C{i},Coin {i},{'n/a' if i % 4 == 1 else i + 1},,,,,{T}" for i in range(60)]
     path = tmp_path / "q.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     outcome = await load(pool, path)
     assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (60, 45, 15)
-    assert staged_as[-1] == "text" and staged_as.count("typed") == csv_stage._MAX_SPLITS
-    assert len(judged) == csv_stage._MAX_SPLITS  # the text way wrote the other reasons in SQL
+    assert len(copied) == copy_way.MAX_SPLITS  # then the rest of the block went to Python
+    assert judged[:copy_way.MAX_SPLITS] == [3 + 4 * i for i in range(copy_way.MAX_SPLITS)]
+    assert judged[copy_way.MAX_SPLITS:] == list(range(judged[copy_way.MAX_SPLITS - 1] + 1, 62))
 
 
-async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
+async def test_reasons_and_values(pool, tmp_path):
     path = tmp_path / "q.csv"
     path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
     await load(pool, path)
@@ -228,8 +232,6 @@ async def test_reasons_and_values_on_the_sql_path(pool, tmp_path, judged):
     assert reasons[line[f"SOL,,7,,,,,{T}"]] == reasons[line[f"SOL, ,7,,,,,{T}"]] == "name is empty"
     assert reasons[line[f"BTC,Bitcoin,1,,,,1.5,{T}"]] == "rank is not a positive whole number: 1.5"
     assert reasons[line["BTC,Bitcoin,1"]] == "short row: 3 fields where the header has 8"
-    for row in ("BTC,Bitcoin,1,,,,,yesterday", f"BTC,Bitcoin,,,,,,{T}", f"BTC,Bitcoin,it's,,,,,{T}"):
-        assert line[row] not in judged  # written by the SQL, not by Python
     prices = {r["observed_at"].isoformat(): r["price"] for r in await pool.fetch(
         "SELECT observed_at, price_usd::text AS price FROM quotes_history WHERE coin_id = 'btc-bitcoin'")}
     assert prices == {"2026-01-01T00:00:00+00:00": "0.000012345678901234",

@@ -1,4 +1,5 @@
-"""The CSV source over files that change: directories, headers in any shape, reordering, replacing, appending."""
+"""The CSV source over files that change: loads, re-runs, directories, headers in any shape, reordering, replacing,
+appending, bad values."""
 from __future__ import annotations
 
 import random
@@ -7,6 +8,8 @@ from decimal import Decimal
 
 from service.etl.pipeline import run_source
 from service.etl.sources.csv import CsvSource
+from tests.csv.support import HEADER as FULL_HEADER
+from tests.csv.support import counts
 from tests.etl.conftest import run_row
 
 
@@ -132,6 +135,39 @@ async def test_an_unchanged_file_is_not_read_again(pool, tmp_path):
     await run_source(pool, CsvSource(path))
     outcome = await run_source(pool, CsvSource(path))
     assert (outcome.counts.read, outcome.counts.bytes) == (0, 0)
+
+
+async def test_loads_every_row_once_and_rerun_writes_nothing(pool, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(FULL_HEADER + "BTC,Bitcoin,0.000012345678901234,1,2,-0.5,1,2026-01-01T00:00:00Z\n"
+                    "btc,Bitcoin,6.31917e-7,,,,,2026-01-01T01:00:00\n")
+    first = await run_source(pool, CsvSource(path))
+    assert first.status == "success", first.error
+    assert first.counts.inserted == 2
+    prices = [r["price_usd"] for r in await pool.fetch(
+        "SELECT price_usd FROM quotes_history ORDER BY observed_at")]
+    assert prices == [Decimal("0.000012345678901234"), Decimal("6.31917E-7")]
+    second = await run_source(pool, CsvSource(path))
+    assert second.status == "success" and second.counts.read == 0
+    assert dict(await counts(pool)) == {"history": 2, "latest": 1, "raw": 1, "rejects": 0}  # one block
+
+
+async def test_bad_rows_are_rejected_with_reasons_in_file_order(pool, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(FULL_HEADER + "BTC,Bitcoin,,,,,,2026-01-01T00:00:00Z\n"
+                    "BTC,Bitcoin,-1,,,,,2026-01-01T00:00:00Z\n"
+                    "BTC,Bitcoin,1,,,,,yesterday\n"
+                    ",Bitcoin,1,,,,,2026-01-01T00:00:00Z\n"
+                    "BTC,Bitcoin,1\n"
+                    "BTC,Bitcoin,NaN,,,,,2026-01-01T00:00:00Z\n"
+                    "BTC,Bitcoin,5,,,,,2026-01-02T00:00:00Z\n")
+    outcome = await run_source(pool, CsvSource(path))
+    assert outcome.status == "success"
+    reasons = [r["reason"] for r in await pool.fetch("SELECT reason FROM etl_rejects ORDER BY id")]
+    assert reasons == ["price_usd is missing", "price_usd is negative: -1",
+                       "last_updated is not an ISO-8601 time: 'yesterday'", "symbol is empty",
+                       "short row: 3 fields where the header has 8", "price_usd is not finite: NaN"]
+    assert (await counts(pool))["history"] == 1
 
 
 async def test_bad_values_are_rejected_with_reasons(pool, tmp_path):

@@ -4,22 +4,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from service.etl.csv_stage import CSV_STAGE_TABLES, stage_ahead
 from service.etl.records import Batch
+from service.sql import SQL
+
+if TYPE_CHECKING:
+    from service.etl.csv.stager import CsvStager
 
 # a pool that cannot spare a second connection this soon (or ever: DB_POOL_MAX_SIZE=1) stages in the batch's own
 # transaction instead, for the rest of the run
 _ACQUIRE_TIMEOUT = 1.0
 
 
-async def staged_ahead(pool: asyncpg.Pool, source: str, run_id: int,
-                       batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
-    """The batches, each read (and its CSV text staged) while the caller stores the one before. Only raw blocks
-    are stored here (once each, whoever stores them): the caller's transaction alone writes a batch's quotes and
-    its checkpoint."""
+async def read_ahead(stager: CsvStager, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+    """The batches, each read and staged while the caller stores the one before. Only raw blocks are stored
+    here (once each, whoever stores them): the caller's transaction alone writes a batch's quotes and its
+    checkpoint."""
     connection: asyncpg.Connection | None = None
     alone, first = False, True
 
@@ -29,22 +32,22 @@ async def staged_ahead(pool: asyncpg.Pool, source: str, run_id: int,
             batch = await anext(batches)
         except StopAsyncIteration:
             return None
-        if batch.csv_text is not None and first:
+        if not batch.payload.data:
+            return batch
+        if first or alone:
             # nothing to overlap with yet: the first block is staged by the storing transaction itself, which
             # spares a one-block run (an appended tail) the second connection and the copy between the two
             first = False
             return batch
-        if batch.csv_text is not None and connection is None and not alone:
+        if connection is None:
             try:
-                connection = await pool.acquire(timeout=_ACQUIRE_TIMEOUT)
+                connection = await stager.pool.acquire(timeout=_ACQUIRE_TIMEOUT)
             except asyncio.TimeoutError:
                 alone = True
                 return batch
-            for statement in CSV_STAGE_TABLES:
+            for statement in (SQL.create_stage_quotes, SQL.create_stage_csv):
                 await connection.execute(statement)
-        if batch.csv_text is not None and connection is not None:
-            await stage_ahead(connection, source, run_id, batch)
-        return batch
+        return await stager.stage_ahead(connection, batch)
 
     pending = asyncio.ensure_future(next_batch())
     try:
@@ -58,4 +61,4 @@ async def staged_ahead(pool: asyncpg.Pool, source: str, run_id: int,
             await pending
         await batches.aclose()
         if connection is not None:
-            await pool.release(connection)
+            await stager.pool.release(connection)

@@ -1,4 +1,4 @@
-"""csv_blocks: record boundaries outside quotes, and blocks that always end on one."""
+"""The block reader: record boundaries outside quotes, and blocks that always end on one."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,7 @@ import io
 import aiofiles
 import pytest
 
-from service.etl.csv_blocks import read_blocks, record_boundary
+from service.etl.csv.blocks import read_blocks, record_boundary
 
 
 @pytest.mark.parametrize("buffer, expected", [

@@ -1,9 +1,9 @@
--- Per-connection staging table for the records of one CSV block as COPY reads them straight into numbers:
--- the numeric columns parsed by COPY itself (once, in C), the others as text; spare xNN columns as in
--- stage_csv_text. A value COPY cannot read fails the COPY: that record is cut out for Python and COPY goes on
--- around it (service/etl/csv_stage.py), a part with too many such records taking stage_csv_text's way.
+-- Per-connection staging table for the records of one CSV block as COPY reads them (service/etl/csv/copy_way.py):
+-- the columns of service/etl/csv/columns.py in its order (KNOWN, then SPARE for any other file column), the
+-- NUMERIC ones parsed by COPY itself (once, in C), the others as text; tests/csv/test_columns.py holds the two
+-- together. A value COPY cannot read fails the COPY: that record is cut out for Python and COPY goes on around it.
 -- `ord` keeps the file order. Emptied at each commit.
-CREATE TEMP TABLE IF NOT EXISTS stage_csv_typed (
+CREATE TEMP TABLE IF NOT EXISTS stage_csv (
     ord  bigint GENERATED ALWAYS AS IDENTITY,
     symbol text,
     name text,

@@ -1,4 +1,4 @@
-"""CSV blocks staged ahead on a second connection (service/etl/ahead.py) store what staging in the batch's own
+"""CSV blocks staged ahead on a second connection (service/etl/csv/ahead.py) store what staging in the batch's own
 transaction stores; the history insert's plain path falls back on duplicates; a stop leaves nothing behind."""
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import logging
 import pytest
 
 from service import db
-from service.etl import ahead, csv_stage
+from service.etl.csv import ahead
+from service.etl.csv.stager import CsvStager
 from service.etl.pipeline import run_source
 from service.etl.sources.csv import CsvSource
 from tests.conftest import replace
-from tests.etl.test_csv_fast_path import HEADER, ROWS, snapshot, wipe
+from tests.csv.support import HEADER, snapshot, wipe
+from tests.csv.test_ways import ROWS
 
 
 def _rows(count: int) -> list[str]:
@@ -23,12 +25,12 @@ def _rows(count: int) -> list[str]:
 def staged(monkeypatch) -> list[int]:
     """How many blocks were staged ahead."""
     calls: list[int] = []
-    stage = csv_stage.stage_ahead
+    stage = CsvStager.stage_ahead
 
-    async def spy(connection, source, run_id, batch):
+    async def spy(self, connection, batch):
         calls.append(1)
-        return await stage(connection, source, run_id, batch)
-    monkeypatch.setattr(ahead, "stage_ahead", spy)
+        return await stage(self, connection, batch)
+    monkeypatch.setattr(CsvStager, "stage_ahead", spy)
     return calls
 
 

@@ -1,0 +1,44 @@
+"""Stages an API source's batch: its normalized records and raw payloads, each COPYed in one go."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from service.etl.records import Batch, Reject, Staged
+from service.sql import SQL
+
+RAW_API_COLUMNS = ("source", "fetched_at", "coin_id", "content_hash", "payload")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRecords:
+    """An API batch's payload: what normalize.py made of each item of one upstream response."""
+
+    read: int
+    columns: tuple[str, ...]  # the stage_quotes column of each value of a quote
+    quotes: tuple[tuple, ...]
+    rejects: tuple[Reject, ...]
+    raw: tuple[tuple, ...]  # RAW_API_COLUMNS per quote
+    skipped: int  # coins whose observation is not newer than the stored one
+
+
+class ApiStager:
+    """COPY of records: the API sources normalize in Python, so staging is copying."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+
+    async def prepare(self, connection) -> None:
+        await connection.execute(SQL.create_stage_raw_api)
+
+    def ahead(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+        return batches
+
+    async def stage(self, connection, batch: Batch) -> Staged:
+        records: ApiRecords = batch.payload
+        if records.raw:
+            await connection.copy_records_to_table("stage_raw_api", records=records.raw, columns=RAW_API_COLUMNS)
+            await connection.fetchval(SQL.insert_raw_api_records, self.run_id)
+        if records.quotes:
+            await connection.copy_records_to_table("stage_quotes", records=records.quotes, columns=records.columns)
+        return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped)
