@@ -1,4 +1,5 @@
-"""Request-wide concerns: request id, access log and metrics, gzip, per-client rate limit, the response cache."""
+"""Request-wide concerns: request id, access log and metrics, gzip, bodies refused, per-client rate limit,
+the response cache."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,8 @@ import time
 from aiohttp import web
 
 from service import metrics
-from service.api.response_cache import Entry
+from service.api.response_cache import Entry, cache_key
+from service.clients import client_address
 from service.errors import envelope
 from service.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
 from service.logs import request_id_var
@@ -22,6 +24,8 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
 CACHED_PATHS = ("/data", "/history", "/candles")
 CACHED_PREFIXES = ("/assets/",)
+# load balancers and Prometheus must always get through, whatever one address does
+UNLIMITED_PATHS = ("/health", "/metrics")
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
@@ -51,15 +55,31 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         _observe(request, status, elapsed)
         if log.isEnabledFor(logging.INFO):
             log.info("request", extra={"method": request.method, "path": request.path, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2), "remote": request.remote})
+                                       "duration_ms": round(elapsed * 1000, 2), "remote": client_address(request)})
         request_id_var.reset(token)
+
+
+@web.middleware
+async def refuse_bodies(request: web.Request, handler) -> web.StreamResponse:
+    """No route takes a body: one is refused unread (the server never inflates it: auto_decompress is off),
+    and the connection closed so the rest of it is not read either."""
+    if "Content-Encoding" in request.headers:
+        response = envelope(415, "request bodies are not accepted, compressed or not", code="unsupported_media_type")
+    elif request.body_exists:
+        response = envelope(413, "request bodies are not accepted", code="payload_too_large")
+    else:
+        return await handler(request)
+    response.force_close()
+    return response
 
 
 @web.middleware
 async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
     """Only in the chain when API_RATE_LIMIT > 0."""
+    if request.path in UNLIMITED_PATHS:
+        return await handler(request)
     limiter = request.app[RATE_LIMITER]
-    wait = limiter.check(request.remote or "unknown")
+    wait = limiter.check(client_address(request))
     if wait:
         return envelope(429, "too many requests from this address; slow down",
                         headers={"Retry-After": limiter.retry_after_header(wait)})
@@ -75,7 +95,7 @@ async def response_cache(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     cache = request.app[RESPONSE_CACHE]
     generation = request.app[SNAPSHOTS].generation
-    key = request.raw_path
+    key = cache_key(request)
     entry = cache.get(key, generation)
     if entry is None:
         pending = cache.computing(key, generation)

@@ -31,7 +31,8 @@ async def test_starts_runs_202_then_409_while_running_then_202_again(make_client
     fake.faults.append(Fault(delay=1.5))
     upstream = await aiohttp_server(fake.make_app())
     client = await make_client(replace(settings, admin_token=TOKEN, etl_sources=("coinpaprika",),
-                                       coinpaprika_base_url=fake.base_url(upstream)))
+                                       coinpaprika_base_url=fake.base_url(upstream),
+                                       etl_trigger_cooldown_seconds=0))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     first = await client.post("/etl/run", headers=auth)
     assert first.status == 202, await first.text()
