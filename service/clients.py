@@ -4,22 +4,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from aiohttp import web
-
-from service.keys import SETTINGS
-
-CLIENT = web.RequestKey("client_address", str)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def client_address(request: web.Request) -> str:
-    """Worked out once per request; used by the rate limit and the access log."""
-    known = request.get(CLIENT)
-    if known is None:
-        trusted = getattr(request.app[SETTINGS], "trusted_proxies", ())
-        known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
-                                                   trusted)
-    return known
 
 
 def forwarded_client(peer: str | None, forwarded_for: Iterable[str], trusted: tuple[Network, ...]) -> str:

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from service import metrics
 from service.api.response_cache import Entry, cache_key
-from service.clients import client_address
+from service.clients import forwarded_client
 from service.errors import envelope
-from service.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
+from service.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
 from service.logs import request_id_var
 from service.responses import BODY_REST, REQUEST_START, head
 
@@ -30,6 +30,7 @@ UNLIMITED_PATHS = ("/health", "/metrics")
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
 _METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+CLIENT = web.RequestKey("client_address", str)
 
 
 def new_request_id() -> str:
@@ -57,6 +58,16 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
             log.info("request", extra={"method": request.method, "path": request.path, "status": status,
                                        "duration_ms": round(elapsed * 1000, 2), "remote": client_address(request)})
         request_id_var.reset(token)
+
+
+def client_address(request: web.Request) -> str:
+    """The peer, or the client X-Forwarded-For names when the peer is a trusted proxy; worked out once."""
+    known = request.get(CLIENT)
+    if known is None:
+        trusted = getattr(request.app[SETTINGS], "trusted_proxies", ())
+        known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                                                   trusted)
+    return known
 
 
 @web.middleware
