@@ -46,7 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
-    app[ADMIN_COOLDOWN] = TriggerCooldown(getattr(settings, "etl_trigger_cooldown_seconds", 60.0))
+    app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     for table in ROUTES:
         app.router.add_routes(table)
     openapi.setup(app, swagger_path="/docs", static_path="/static/swagger", error_callback=validation_error)

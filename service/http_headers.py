@@ -66,7 +66,7 @@ def allowed_origin(request: web.Request) -> str | None:
     origin = request.headers.get("Origin")
     if origin is None:
         return None
-    origins = getattr(request.app[SETTINGS], "cors_origins", ("*",))
+    origins = request.app[SETTINGS].cors_origins
     if "*" in origins:
         return "*"
     return origin if origin in origins else None

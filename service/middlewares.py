@@ -64,7 +64,7 @@ def client_address(request: web.Request) -> str:
     """The peer, or the client X-Forwarded-For names when the peer is a trusted proxy; worked out once."""
     known = request.get(CLIENT)
     if known is None:
-        trusted = getattr(request.app[SETTINGS], "trusted_proxies", ())
+        trusted = request.app[SETTINGS].trusted_proxies
         known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
                                                    trusted)
     return known
