@@ -49,7 +49,8 @@ def create_app(settings: Settings) -> web.Application:
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     for table in ROUTES:
         app.router.add_routes(table)
-    openapi.setup(app, swagger_path="/docs", static_path="/static/swagger", error_callback=validation_error)
+    # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
+    openapi.setup(app, error_callback=validation_error)
     app.cleanup_ctx.extend([database, change_listener, scheduler])
     return app
 

@@ -84,3 +84,17 @@ async def test_listed_origins_only_are_echoed(make_client, settings):
     preflight = await client.options("/data", headers={"Origin": "https://evil.example",
                                                        "Access-Control-Request-Method": "GET"})
     assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+async def test_docs_is_the_vendored_swagger_ui_and_ignores_its_query(client):
+    plain = await (await client.get("/docs")).text()
+    hostile = await client.get("/docs?url=http://attacker.example/evil.json&configUrl=http://attacker.example/c")
+    assert hostile.status == 200 and await hostile.text() == plain
+    assert "/docs/static/swagger-ui-bundle.js" in plain and "<script>" not in plain  # no inline script
+    init = await (await client.get("/docs/static/docs-init.js")).text()
+    assert "queryConfigEnabled: false" in init and 'url: "/api/docs/swagger.json"' in init
+    bundle = await client.get("/docs/static/swagger-ui-bundle.js")
+    assert bundle.status == 200 and bundle.headers["X-Content-Type-Options"] == "nosniff"
+    version = (await (await client.get("/docs/static/package.json")).json())["version"]
+    assert tuple(map(int, version.split("."))) >= (5, 35, 0)
+    assert (await client.get("/docs/static/LICENSE")).status == 200
