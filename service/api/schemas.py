@@ -287,6 +287,9 @@ class RecordTotals(Schema):
     latest_rows = fields.Integer(metadata={"example": 5980})
     rejects = fields.Integer(metadata={"example": 10})
     raw_records = fields.Integer(metadata={"example": 72000})
+    estimated = fields.Boolean(metadata={
+        "description": "true when history_rows, rejects or raw_records come from PostgreSQL's statistics "
+                       "(tables over 8 MB) rather than a count", "example": False})
 
 
 class Stats(Envelope):
