@@ -22,6 +22,7 @@ from service.responses import BODY_REST, REQUEST_START, head
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
+LOGGED_CHARS = 200
 CACHED_PATHS = ("/data", "/history", "/candles")
 CACHED_PREFIXES = ("/assets/",)
 # load balancers and Prometheus must always get through, whatever one address does
@@ -55,7 +56,8 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         elapsed = time.perf_counter() - start
         _observe(request, status, elapsed)
         if log.isEnabledFor(logging.INFO):
-            log.info("request", extra={"method": request.method, "path": request.path, "status": status,
+            log.info("request", extra={"method": request.method[:16], "path": _loggable(request.path),
+                                       "status": status,
                                        "duration_ms": round(elapsed * 1000, 2), "remote": client_address(request)})
         request_id_var.reset(token)
 
@@ -156,6 +158,11 @@ def _from_cache(request: web.Request, entry: Entry) -> web.Response:
         headers["Content-Encoding"] = "gzip"
         return web.Response(body=entry.gzipped(first), headers=headers)
     return web.Response(body=first + entry.rest, headers=headers)
+
+
+def _loggable(text: str) -> str:
+    """A client-chosen value as a log line may carry it: a URL can be 8 KB, a log line should not."""
+    return text if len(text) <= LOGGED_CHARS else f"{text[:LOGGED_CHARS]}... ({len(text)} chars)"
 
 
 def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:

@@ -151,3 +151,11 @@ async def test_authorization_bytes_that_are_not_latin_1_are_401(make_client, set
 def _post_with_authorization(value: bytes) -> bytes:
     return (b"POST /etl/run HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nAuthorization: " + value
             + b"\r\nConnection: close\r\n\r\n")
+
+
+async def test_the_access_log_truncates_what_the_client_chose(client, caplog):
+    with caplog.at_level(logging.INFO, logger="service.access"):
+        response = await client.get("/" + "p" * 7000)
+    assert response.status == 404
+    [line] = [r for r in caplog.records if r.name == "service.access"]
+    assert len(line.path) < 260 and line.path.endswith("(7001 chars)")
