@@ -72,3 +72,23 @@ def test_a_table_full_of_busy_clients_starts_afresh_rather_than_growing(clock):
         limiter.check(name)
     limiter.check("c")
     assert set(limiter._buckets) == {"c"}
+
+
+def test_a_full_table_forgets_exactly_the_refilled_buckets(clock):
+    limiter = ClientRateLimiter(2, max_clients=2)  # burst 4
+    limiter.check("idle")  # 3 left
+    for _ in range(4):
+        limiter.check("busy")  # 0 left
+    clock.now += 0.5  # idle is back to exactly 4 (full); busy has 1
+    limiter.check("new")
+    assert set(limiter._buckets) == {"busy", "new"}
+    assert limiter.check("busy") == 0.0 and limiter.check("busy") == pytest.approx(0.5)  # its state was kept
+
+
+def test_a_refused_request_keeps_only_that_clients_state(clock):
+    limiter = ClientRateLimiter(1)
+    limiter.check("a")
+    limiter.check("a")
+    assert limiter.check("a") > 0
+    assert set(limiter._buckets) == {"a"}
+    assert limiter.max_clients == 100_000 and ClientRateLimiter(1, max_clients=5).max_clients == 5
