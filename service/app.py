@@ -10,15 +10,19 @@ from aiohttp import web
 from aiohttp_apispec import validation_middleware
 
 from service import db, metrics
-from service.api import ROUTES, openapi
+from service.api import ROUTES, cursors, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.errors import error_middleware, validation_error
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
-from service.keys import POOL, RATE_LIMITER, RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS
+from service import http_errors
+from service.http_errors import MAX_HEADER_BYTES, MAX_URL_BYTES
+from service.api.cooldown import TriggerCooldown
+from service.keys import ADMIN_COOLDOWN, POOL, RATE_LIMITER, RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS
 from service.listener import listen_forever
-from service.middlewares import rate_limit, request_context, response_cache
+from service.http_headers import add_headers, cors_preflight
+from service.middlewares import rate_limit, refuse_bodies, request_context, response_cache
 from service.ratelimit import ClientRateLimiter
 from service.settings import Settings
 
@@ -29,18 +33,24 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     # cache hits are answered before validation; the rate limiter is out of the chain when it is off
+    http_errors.install()
     limited = [rate_limit] if settings.api_rate_limit > 0 else []
     app = web.Application(
-        middlewares=[request_context, error_middleware, *limited, response_cache, validation_middleware],
+        middlewares=[request_context, error_middleware, refuse_bodies, cors_preflight, *limited, response_cache,
+                     validation_middleware],
         client_max_size=MAX_BODY_BYTES,
-        handler_args={"max_line_size": 8190, "max_field_size": 8190},
+        # no route reads a body: never inflate one (a gzip bomb would cost CPU before any handler ran)
+        handler_args={"max_line_size": MAX_URL_BYTES, "max_field_size": MAX_HEADER_BYTES, "auto_decompress": False},
     )
+    app.on_response_prepare.append(add_headers)
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
+    app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     for table in ROUTES:
         app.router.add_routes(table)
-    openapi.setup(app, swagger_path="/docs", static_path="/static/swagger", error_callback=validation_error)
+    # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
+    openapi.setup(app, error_callback=validation_error)
     app.cleanup_ctx.extend([database, change_listener, scheduler])
     return app
 
@@ -53,6 +63,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
         app[DSN] = dsn
         app[POOL] = pool
         app[SNAPSHOTS] = Snapshots(pool)
+        cursors.use_key(await cursors.stored_key(pool))
         try:
             yield
         finally:

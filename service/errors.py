@@ -12,7 +12,7 @@ from service.responses import json_response
 
 log = logging.getLogger(__name__)
 
-_CODES = {
+CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
     422: "invalid_parameters", 429: "rate_limited", 431: "headers_too_large", 500: "internal_error",
@@ -30,14 +30,14 @@ class ApiError(Exception):
         super().__init__(message)
         self.status_code = status
         self.headers = headers
-        self.code = code or _CODES.get(status, "error")
+        self.code = code or CODES.get(status, "error")
         self.message = message
         self.fields = fields
 
 
 def envelope(status: int, message: str, *, code: str | None = None, fields: dict | None = None,
              headers=None) -> web.Response:
-    error = {"code": code or _CODES.get(status, "error"), "message": message}
+    error = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         error["fields"] = fields
     return json_response({"error": error, "request_id": request_id_var.get()}, status=status, headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from service.api.cooldown import TriggerCooldown
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.etl.scheduler import Scheduler
@@ -16,3 +17,4 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 SNAPSHOTS = web.AppKey("snapshots", Snapshots)
 RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
+ADMIN_COOLDOWN = web.AppKey("admin_cooldown", TriggerCooldown)

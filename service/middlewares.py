@@ -1,4 +1,5 @@
-"""Request-wide concerns: request id, access log and metrics, gzip, per-client rate limit, the response cache."""
+"""Request-wide concerns: request id, access log and metrics, gzip, bodies refused, per-client rate limit,
+the response cache."""
 from __future__ import annotations
 
 import asyncio
@@ -11,21 +12,26 @@ import time
 from aiohttp import web
 
 from service import metrics
-from service.api.response_cache import Entry
+from service.api.response_cache import Entry, cache_key
+from service.clients import forwarded_client
 from service.errors import envelope
-from service.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
+from service.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
 from service.logs import request_id_var
 from service.responses import BODY_REST, REQUEST_START, head
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
+LOGGED_CHARS = 200
 CACHED_PATHS = ("/data", "/history", "/candles")
 CACHED_PREFIXES = ("/assets/",)
+# load balancers and Prometheus must always get through, whatever one address does
+UNLIMITED_PATHS = ("/health", "/metrics")
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
 _METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+CLIENT = web.RequestKey("client_address", str)
 
 
 def new_request_id() -> str:
@@ -50,16 +56,43 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         elapsed = time.perf_counter() - start
         _observe(request, status, elapsed)
         if log.isEnabledFor(logging.INFO):
-            log.info("request", extra={"method": request.method, "path": request.path, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2), "remote": request.remote})
+            log.info("request", extra={"method": request.method[:16], "path": _loggable(request.path),
+                                       "status": status,
+                                       "duration_ms": round(elapsed * 1000, 2), "remote": client_address(request)})
         request_id_var.reset(token)
+
+
+def client_address(request: web.Request) -> str:
+    """The peer, or the client X-Forwarded-For names when the peer is a trusted proxy; worked out once."""
+    known = request.get(CLIENT)
+    if known is None:
+        trusted = request.app[SETTINGS].trusted_proxies
+        known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                                                   trusted)
+    return known
+
+
+@web.middleware
+async def refuse_bodies(request: web.Request, handler) -> web.StreamResponse:
+    """No route takes a body: one is refused unread (the server never inflates it: auto_decompress is off),
+    and the connection closed so the rest of it is not read either."""
+    if "Content-Encoding" in request.headers:
+        response = envelope(415, "request bodies are not accepted, compressed or not", code="unsupported_media_type")
+    elif request.body_exists:
+        response = envelope(413, "request bodies are not accepted", code="payload_too_large")
+    else:
+        return await handler(request)
+    response.force_close()
+    return response
 
 
 @web.middleware
 async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
     """Only in the chain when API_RATE_LIMIT > 0."""
+    if request.path in UNLIMITED_PATHS:
+        return await handler(request)
     limiter = request.app[RATE_LIMITER]
-    wait = limiter.check(request.remote or "unknown")
+    wait = limiter.check(client_address(request))
     if wait:
         return envelope(429, "too many requests from this address; slow down",
                         headers={"Retry-After": limiter.retry_after_header(wait)})
@@ -75,7 +108,7 @@ async def response_cache(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     cache = request.app[RESPONSE_CACHE]
     generation = request.app[SNAPSHOTS].generation
-    key = request.raw_path
+    key = cache_key(request)
     entry = cache.get(key, generation)
     if entry is None:
         pending = cache.computing(key, generation)
@@ -125,6 +158,11 @@ def _from_cache(request: web.Request, entry: Entry) -> web.Response:
         headers["Content-Encoding"] = "gzip"
         return web.Response(body=entry.gzipped(first), headers=headers)
     return web.Response(body=first + entry.rest, headers=headers)
+
+
+def _loggable(text: str) -> str:
+    """A client-chosen value as a log line may carry it: a URL can be 8 KB, a log line should not."""
+    return text if len(text) <= LOGGED_CHARS else f"{text[:LOGGED_CHARS]}... ({len(text)} chars)"
 
 
 def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:

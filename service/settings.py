@@ -149,8 +149,9 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
 
 
 def _networks(name: str, raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    items = _items(name, raw)  # its own SettingsError is a ValueError too: not to be wrapped below
     try:
-        return tuple(ipaddress.ip_network(item, strict=False) for item in _items(name, raw))
+        return tuple(ipaddress.ip_network(item, strict=False) for item in items)
     except ValueError as exc:
         raise SettingsError(name, f"expected IP addresses or CIDR ranges: {exc}") from None
 

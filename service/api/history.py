@@ -55,8 +55,9 @@ async def get_history(request: web.Request) -> web.StreamResponse:
     # PostgreSQL writes each row's JSON: no Decimal or datetime is decoded, no dict built, no number re-printed
     page = orjson.Fragment("[" + ",".join([row["json"] for row in rows[:limit]]) + "]")
     next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
+    # a page stops early where a coin's probe ran out (see the SQL): then it may be short and still go on
+    if len(rows) > limit or (rows and rows[0]["cut"]):
+        last = rows[min(limit, len(rows)) - 1]
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
     return success_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},

@@ -31,7 +31,12 @@ class IsoMoment(fields.AwareDateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
             value = value.strip() + "T00:00:00+00:00"
-        return super()._deserialize(value, attr, data, **kwargs)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:  # 0001-01-01T00:00+05:00 is before year 1 in UTC: no datetime can hold it
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationError("out of range: must fall between years 1 and 9999 in UTC") from None
+        return moment
 
 
 class QuerySchema(Schema):
@@ -282,6 +287,9 @@ class RecordTotals(Schema):
     latest_rows = fields.Integer(metadata={"example": 5980})
     rejects = fields.Integer(metadata={"example": 10})
     raw_records = fields.Integer(metadata={"example": 72000})
+    estimated = fields.Boolean(metadata={
+        "description": "true when history_rows, rejects or raw_records come from PostgreSQL's statistics "
+                       "(tables over 8 MB) rather than a count", "example": False})
 
 
 class Stats(Envelope):

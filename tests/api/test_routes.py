@@ -48,7 +48,8 @@ async def test_stats_totals_and_per_source(client, pool, tmp_path):
     assert csv["last_success_at"] == body["last_success"]
     assert {s["source"] for s in body["sources"]} == {"coinpaprika", "coingecko", "csv"}
     # raw CSV is kept per block read: one block per file here
-    assert body["records"] == {"assets": 4, "history_rows": 8, "latest_rows": 4, "rejects": 1, "raw_records": 2}
+    assert body["records"] == {"assets": 4, "history_rows": 8, "latest_rows": 4, "rejects": 1, "raw_records": 2,
+                               "estimated": False}
 
 
 async def test_runs_newest_first_with_filters_cursor_and_page(client, pool, tmp_path):

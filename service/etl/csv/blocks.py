@@ -81,9 +81,11 @@ async def read_blocks(handle, offset: int, line: int, block_bytes: int,
         start += cut
         start_line += lines
     if buffer or problems:
-        # the file ends without a final newline: its last record is read as it is
+        # the file ends without a final newline (its last record is read as it is), or right after a skipped
+        # record whose tail brought the rest of the file along
+        unterminated = 1 if buffer and not buffer.endswith(_NEWLINE) else 0
         yield Block(buffer, start, start + len(buffer), start_line,
-                    start_line + buffer.count(_NEWLINE) + (1 if buffer else 0), problems)
+                    start_line + buffer.count(_NEWLINE) + unterminated, problems)
 
 
 async def _skip_record(handle, buffer: bytes, block_bytes: int) -> tuple[bytes, int]:
