@@ -18,13 +18,12 @@ class CandlesQuery(QuerySchema):
     interval = fields.String(load_default="1h", validate=validate.OneOf(tuple(INTERVALS)),
                              metadata={"description": "Bucket width"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's candles", "example": "csv"})
+                           metadata={"description": "Only this source's candles, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
         "description": "Earliest bucket_start, inclusive: buckets starting at or after it (ISO-8601; no zone "
-                       "means UTC; a date alone is its midnight UTC)", "example": "2026-11-20T00:00:00Z"})
+                       "means UTC; a date alone is its midnight UTC), e.g. 2026-11-20T00:00:00Z"})
     to = IsoMoment(default_timezone=timezone.utc, metadata={
-        "description": "Latest bucket_start, inclusive; every bucket holds all its observations, also the last",
-        "example": "2026-11-21T00:00:00Z"})
+        "description": "Latest bucket_start, inclusive; every bucket holds all its observations, also the last"})
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Candles per page (1-1000)"})
     cursor = fields.String(validate=CURSOR_RULES,

@@ -6,6 +6,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_apispec import docs
 
+from service.api.openapi import errors
+
 routes = web.RouteTableDef()
 DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
 STATIC_PREFIX = "/dashboard/static"
@@ -14,7 +16,8 @@ STATIC_PREFIX = "/dashboard/static"
 @docs(tags=["operations"], summary="The dashboard: sources' freshness, runs, rejects and price charts (HTML)",
       description="One page for people. It reads the public JSON routes (/health, /runs, /rejects, /data, "
                   "/assets/{symbol}, /candles) and everything it loads comes from this service.",
-      produces=["text/html"], responses={200: {"description": "The HTML page"}})
+      responses={200: {"description": "The HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                 **errors(429)})
 @routes.get("/dashboard")
 async def get_dashboard(request: web.Request) -> web.FileResponse:
     # the page is small and changes with a deploy: let browsers keep it but revalidate each time

@@ -33,7 +33,10 @@ async def get_rejects(request: web.Request) -> web.Response:
         state = cursors.decode(query["cursor"], {"before": int})
         source, run_id, below = _cursor_filters(state, query, set(request.query))
     async with db_deadline(request):
-        rows = await request.app[POOL].fetch(SQL.select_rejects_page, source, run_id, below, limit + 1)
+        if run_id is None:
+            rows = await request.app[POOL].fetch(SQL.select_rejects_page, source, below, limit + 1)
+        else:
+            rows = await request.app[POOL].fetch(SQL.select_run_rejects_page, source, run_id, below, limit + 1)
     page = [dict(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:

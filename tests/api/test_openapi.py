@@ -17,6 +17,8 @@ EXPECTED_ERRORS = {
     ("/compare-runs", "get"): {400, 404, 429, 503},
     ("/rejects", "get"): {400, 429, 503},
     ("/etl/run", "post"): {401, 404, 409, 429, 503},
+    ("/candles", "get"): {304, 400, 429, 503},
+    ("/dashboard", "get"): {429},
 }
 
 
