@@ -61,4 +61,4 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["bucket_start"].isoformat(), last["source"], last["coin_id"]]})
     return success_response(request, {"symbol": symbol, "interval": interval, "data": page, "limit": limit,
-                                   "next_cursor": next_cursor}, headers=cache_headers(etag))
+                                      "next_cursor": next_cursor}, headers=cache_headers(etag))
