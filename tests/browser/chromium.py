@@ -58,6 +58,6 @@ def save_whole_page(driver, path: Path, width: int) -> None:
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
     # let the charts take the new size (they follow their boxes with a ResizeObserver) before the shot
-    driver.execute_script("return new Promise((done) => setTimeout(done, 300))")
+    driver.execute_script("return new Promise((done) => setTimeout(done, 1000))")
     driver.save_screenshot(str(path))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -91,7 +91,11 @@
   const runsChart = { chart: null, series: [], runs: [] };
 
   function drawRuns() {
-    runsChart.chart ||= newChart($("runs-chart"));
+    if (!runsChart.chart) {
+      runsChart.chart = newChart($("runs-chart"));
+      // room above the highest point for a failed run's marker and its label
+      runsChart.chart.applyOptions({ rightPriceScale: { scaleMargins: { top: 0.25, bottom: 0.05 } } });
+    }
     clearSeries(runsChart.chart, runsChart.series);
     const metric = $("run-metric").value;
     const bySource = new Map();
@@ -120,8 +124,8 @@
 
   // ---- reject reasons of recent runs, counted ----
 
-  // "price_usd: not a number: 'abc'" and "…: 'xyz'" are one reason: quoted values and long numbers are dropped
-  const reasonKind = (reason) => reason.replace(/'[^']*'|"[^"]*"/g, "…").replace(/\d{3,}/g, "N");
+  // "price_usd is not a number: 'abc'" and "…: 'xyz'" are one reason: quoted values and a trailing value go
+  const reasonKind = (reason) => reason.replace(/'[^']*'|"[^"]*"/g, "…").replace(/: [^:]*$/, ": …");
 
   function renderRejects(result) {
     const body = $("rejects").tBodies[0];
