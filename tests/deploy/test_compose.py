@@ -73,6 +73,7 @@ def test_db_runs_postgresql_18_and_creates_the_service_role():
     document = compose()
     db = document["services"]["db"]
     assert db["image"].startswith("postgres:18")
+    assert "/run/postgresql" in db["tmpfs"] and db["volumes"] == ["pgdata:/var/lib/postgresql"]
     assert db["configs"] == [{"source": "service-role",
                               "target": "/docker-entrypoint-initdb.d/10-service-role.sql"}]
     assert "NOSUPERUSER" in document["configs"]["service-role"]["content"]
