@@ -16,13 +16,10 @@ RUN python -m venv /opt/venv
 # Lets a build behind a private index or TLS-intercepting proxy hand pip its settings without baking them in.
 ARG PIP_CONFIG_FILE
 
-# Generated from setup.cfg by the command in README's Deploy section. aiohttp-apispec 2.2.3 is published only as
-# source, so its build tools come from the lock too, installed first and used in place (no isolated build
-# environment that would fetch unlocked ones).
+# Generated from setup.cfg by the command in README's Deploy section; wheels only, so no build step runs code
+# the lock does not pin.
 COPY .ci/requirements.lock /tmp/requirements.lock
-RUN awk '/^[a-z]/ { keep = /^(setuptools|wheel)==/ } keep' /tmp/requirements.lock > /tmp/build-tools.lock \
-    && pip install --no-cache-dir --require-hashes --no-deps -r /tmp/build-tools.lock \
-    && pip install --no-cache-dir --require-hashes --no-deps --no-build-isolation -r /tmp/requirements.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.lock
 
 
 FROM ${BASE_IMAGE} AS runtime
