@@ -83,3 +83,11 @@ async def _spread_runs_hourly(pool, anchor: datetime) -> None:
                          AS shift
               FROM etl_runs) AS s
         WHERE s.id = r.id""")
+
+
+async def add_observation(pool, demo: Settings) -> None:
+    """One more BTC observation (now) from the CSV folder, loaded by a CSV run: new data for the page to notice."""
+    stamp = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat().replace("+00:00", "Z")
+    (demo.csv_path / "late.csv").write_text(CSV_HEADER + f"BTC,Bitcoin,91000.123456789,,,,,{stamp}\n")
+    outcome = (await run_all(pool, demo, ("csv",)))["csv"]
+    assert outcome.status == "success", outcome.error

@@ -10,22 +10,29 @@ import aiohttp
 import pytest
 
 from service.app import create_app
-from tests.browser.demo_data import load_demo
+from tests.browser.demo_data import add_observation, load_demo
 from tests.browser.chromium import chromium, find_chromium, save_whole_page, wait_until_drawn
 from tests.etl.conftest import gecko, paprika  # noqa: F401  (fixtures: the fake upstreams)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def look_at_dashboard(base_url: str, paths: tuple[str, str], screenshot: Path) -> dict:
-    """Opens the page, switches the price chart to candles; returns what it showed and what the browser logged."""
+def look_at_dashboard(base_url: str, paths: tuple[str, str], screenshot: Path, add_data) -> dict:
+    """Opens the page (polling every 2 s), lets `add_data` land and waits for the chart to show it, switches the
+    price chart to candles; returns what it showed and what the browser logged."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     with chromium(paths, 1400, logs=True) as driver:
-        driver.get(f"{base_url}/dashboard?symbol=BTC&interval=1h&mode=line")
+        driver.get(f"{base_url}/dashboard?symbol=BTC&interval=1h&mode=line&poll=2")
         wait_until_drawn(driver, "line")
         chart = driver.find_element(By.ID, "price-chart")
-        seen = {"line": {name: chart.get_attribute(f"data-{name}") for name in ("points", "series", "candles-url")}}
+        before = int(chart.get_attribute("data-points"))
+        add_data()
+        WebDriverWait(driver, 30).until(lambda _: int(chart.get_attribute("data-points")) > before
+                                        and chart.get_attribute("data-state") == "drawn")
+        seen = {"before": before,
+                "line": {name: chart.get_attribute(f"data-{name}") for name in ("points", "series", "candles-url")}}
         seen["sources"] = {card.get_attribute("data-source"): card.get_attribute("data-status")
                            for card in driver.find_elements(By.CSS_SELECTOR, "#sources .card")}
         seen["reject_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#rejects tbody tr"))
@@ -67,8 +74,13 @@ async def test_dashboard_shows_sources_runs_rejects_and_the_price_chart(
     server = await aiohttp_server(app)
     base_url = f"http://127.0.0.1:{server.port}"
     screenshot = tmp_path / "dashboard.png"
+    loop = asyncio.get_running_loop()
+
+    def add_data() -> None:  # called from the browser's thread: the load runs on the test's event loop
+        asyncio.run_coroutine_threadsafe(add_observation(pool, demo), loop).result(timeout=60)
+
     seen = await asyncio.wait_for(
-        asyncio.to_thread(look_at_dashboard, base_url, paths, screenshot), timeout=180)
+        asyncio.to_thread(look_at_dashboard, base_url, paths, screenshot, add_data), timeout=180)
     print(f"dashboard screenshot: {screenshot}")
 
     problems = [e for e in seen["console"] if e["level"] in ("SEVERE", "WARNING")]
@@ -95,6 +107,8 @@ async def test_dashboard_shows_sources_runs_rejects_and_the_price_chart(
     candles = await _candles(base_url, seen["line"]["candles-url"])
     series = {(c["source"], c["coin_id"]) for c in candles}
     assert len(candles) > 300 and {s for s, _ in series} == {"coinpaprika", "coingecko", "csv"}
+    # the page noticed the observation added while it was open (one more hourly candle) without a reload
+    assert int(seen["line"]["points"]) == seen["before"] + 1
     assert int(seen["line"]["points"]) == len(candles) == int(seen["candles"]["points"])
     assert int(seen["line"]["series"]) == len(series) == int(seen["candles"]["series"])
     assert screenshot.stat().st_size > 10_000

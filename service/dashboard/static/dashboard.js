@@ -3,7 +3,9 @@
 
 (() => {
   const LC = window.LightweightCharts;
-  const POLL_MS = 30_000;             // one cheap conditional request pair per half minute
+  const params = new URLSearchParams(location.search);
+  // one cheap conditional request pair per half minute; `?poll=N` (seconds, at least 2) for demos and tests
+  const POLL_MS = Math.max(2, Number(params.get("poll")) || 30) * 1000;
   const MAX_BACKOFF_MS = 5 * 60_000;  // after errors, wait longer each time, up to five minutes
   const RUNS_SHOWN = 200;
   const REJECTS_SCANNED = 500;
@@ -319,7 +321,6 @@
   });
 
   function start() {
-    const params = new URLSearchParams(location.search);
     if (params.get("symbol")) $("symbol").value = params.get("symbol");
     if (SPAN_SECONDS[params.get("interval")]) $("interval").value = params.get("interval");
     if (params.get("mode") === "candles") document.querySelector("input[name=mode][value=candles]").checked = true;
