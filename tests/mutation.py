@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ("service.etl.normalize", "service.etl.drift", "service.api.cursors", "service.ratelimit",
-           "service.settings", "service.etl.csv_blocks")
+           "service.settings", "service.etl.csv.blocks")
 CAUGHT = {"killed", "timeout"}
 
 

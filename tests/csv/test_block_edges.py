@@ -1,10 +1,10 @@
-"""csv_blocks at its edges: record_end, where blocks end, the last block without a newline, skipped records."""
+"""The block reader at its edges: record_end, where blocks end, the last block without a newline, skipped records."""
 from __future__ import annotations
 
 import aiofiles
 import pytest
 
-from service.etl.csv_blocks import HEAD_BYTES, Block, read_blocks, record_end
+from service.etl.csv.blocks import HEAD_BYTES, Block, read_blocks, record_end
 
 
 @pytest.mark.parametrize(("buffer", "start", "expected"), [
