@@ -19,9 +19,12 @@ async def test_a_429_storm_never_touches_health_or_metrics(make_client, settings
     assert storm.count(429) >= 40, storm
     during = await asyncio.gather(*(status(path) for _ in range(30) for path in ("/health", "/metrics")))
     assert set(during) == {200}, during
-    limited = await client.get("/runs")
-    assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
-    assert (await limited.json())["error"]["code"] == "rate_limited"
+    # the limit still holds for everything else (a burst: the slow machine may have refilled a few tokens)
+    after = await asyncio.gather(*(client.get("/runs") for _ in range(30)))
+    limited = [response for response in after if response.status == 429]
+    assert len(limited) >= 15, [response.status for response in after]
+    assert int(limited[0].headers["Retry-After"]) >= 1
+    assert (await limited[0].json())["error"]["code"] == "rate_limited"
 
 
 async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(make_client, settings):

@@ -1,4 +1,4 @@
-"""The CSV block reader at its edges: record_end, block ends, the last block without a newline, skipped records."""
+"""The block reader at its edges: record_end, where blocks end, the last block without a newline, skipped records."""
 from __future__ import annotations
 
 import aiofiles

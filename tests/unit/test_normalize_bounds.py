@@ -73,3 +73,19 @@ def test_coin_id():
 ])
 def test_slug(text, expected):
     assert n.slug(text) == expected
+
+
+def test_optional_timestamp():
+    assert n.optional_timestamp(None, "ath_date") is None
+    assert n.optional_timestamp("  ", "ath_date") is None
+    assert n.optional_timestamp("2026-01-01T05:00:00+05:00", "ath_date") == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert reason(n.optional_timestamp, "soon", "ath_date") == "ath_date is not an ISO-8601 time: 'soon'"
+
+
+def test_not_future_allows_up_to_the_bound_and_says_why_past_it():
+    bound = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert n.not_future(bound, bound) == bound
+    later = datetime(2026, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
+    assert reason(n.not_future, later, bound) == (
+        "last_updated is in the future: 2026-01-01T00:00:01+00:00 is more than FUTURE_TOLERANCE_SECONDS ahead "
+        "of the service's clock")
