@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiohttp_apispec import validation_middleware
 
-from service import db, metrics
+from service import db, metrics, partitions
 from service.api import ROUTES, cursors, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
@@ -82,15 +82,21 @@ async def scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with enabled_sources(settings) as sources:
         metrics.register_sources(source.name for source in sources)
+
+        def upkeep():
+            return partitions.maintain(app[POOL], settings.history_retention_days)
+
         runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
-                           on_startup=settings.etl_on_startup)
+                           on_startup=settings.etl_on_startup, after_run=upkeep)
         app[SCHEDULER] = runner
+        startup_upkeep = asyncio.create_task(upkeep())
         task = asyncio.create_task(runner.loop())
         pool_gauge = asyncio.create_task(_watch_pool(app))
         try:
             yield
         finally:
             await runner.stop(grace=max(1.0, settings.shutdown_timeout_seconds - 4))
+            await _cancel(startup_upkeep)
             await _cancel(task)
             await _cancel(pool_gauge)
 

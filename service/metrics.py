@@ -56,3 +56,5 @@ def observe_pool(pool) -> None:
     DB_POOL_SIZE.labels("total").set(size)
     DB_POOL_SIZE.labels("idle").set(idle)
     DB_POOL_SIZE.labels("in_use").set(size - idle)
+HISTORY_PARTITIONS_DROPPED = Counter("history_partitions_dropped_total",
+                                     "quotes_history partitions dropped past HISTORY_RETENTION_DAYS")
