@@ -66,4 +66,4 @@ REPLICA_LAG_BYTES = Gauge("db_replica_lag_bytes", "WAL the standby has yet to re
 REPLICA_LAG_SECONDS = Gauge("db_replica_lag_seconds", "How long ago the primary stood where the standby stands",
                             ["replica"])
 REPLICA_FALLBACKS = Counter("db_replica_fallbacks_total",
-                            "Reads a standby did not answer, by reason (behind, down, error)", ["replica", "reason"])
+                            "Reads a standby did not answer, by reason (behind, slow, down, error)", ["replica", "reason"])

@@ -20,8 +20,8 @@ POLL_SECONDS = 1.0
 MAX_LAG_BYTES = 64 * 1024 * 1024  # a standby this far behind is skipped until it catches up
 MAX_LAG_SECONDS = 30.0
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # a down standby is tried again after these pauses
-CHECK_TIMEOUT = 1.0  # a standby slower than this to hand out a connection and say its position is sick
-_CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+CHECK_TIMEOUT = 1.0  # a standby slower than this to say its position is slow: the primary answers instead
+_CONNECTION_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
                       asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
                       asyncpg.TooManyConnectionsError, asyncpg.InvalidAuthorizationSpecificationError,
                       asyncpg.InvalidCatalogNameError)
@@ -141,7 +141,8 @@ class ReadRouter:
         if pool is None:  # went down since it was picked
             return None
         try:
-            async with pool.acquire(timeout=CHECK_TIMEOUT) as connection:
+            # waiting for a free connection is the pool's business (the request's deadline bounds it), not a fault
+            async with pool.acquire() as connection:
                 # replay only moves forward while a connection lives, so what this says holds for the query after
                 # it; the polled position may be older, or from before a restart that went back in the WAL
                 if not await connection.fetchval(SQL.select_replay_reached, format_lsn(required),
@@ -151,6 +152,8 @@ class ReadRouter:
                 return await connection.fetch(query, *args, timeout=timeout)
         except asyncio.CancelledError:
             raise
+        except asyncio.TimeoutError:
+            metrics.REPLICA_FALLBACKS.labels(replica.name, "slow").inc()
         except _CONNECTION_ERRORS as exc:
             log.warning("standby failed a read; it is skipped until it answers again",
                         extra={"replica": replica.name, "error": str(exc)})
