@@ -52,9 +52,11 @@ CREATE TABLE quotes_history (LIKE quotes_history_unpartitioned INCLUDING ALL EXC
 PARTITION BY RANGE (observed_at);
 CREATE STATISTICS quotes_history_listing_symbol (dependencies) ON listing_id, symbol FROM quotes_history;
 
-SELECT ensure_history_partitions(ARRAY(
-    SELECT DISTINCT date_trunc('month', observed_at, 'UTC') FROM quotes_history_unpartitioned
-    UNION SELECT now() UNION SELECT now() + interval '1 month'));
+DO $$ BEGIN  -- (PERFORM, not SELECT: yoyo would print the result)
+    PERFORM ensure_history_partitions(ARRAY(
+        SELECT DISTINCT date_trunc('month', observed_at, 'UTC') FROM quotes_history_unpartitioned
+        UNION SELECT now() UNION SELECT now() + interval '1 month'));
+END $$;
 INSERT INTO quotes_history SELECT * FROM quotes_history_unpartitioned;
 DROP TABLE quotes_history_unpartitioned;
 ANALYZE quotes_history;

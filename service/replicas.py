@@ -160,8 +160,8 @@ class ReadRouter:
             replica.went_down(exc)
             metrics.REPLICA_FALLBACKS.labels(replica.name, "down").inc()
         except Exception as exc:  # e.g. a query cancelled by a recovery conflict: the primary answers it instead
-            log.info("standby could not answer a read; the primary does", extra={"replica": replica.name,
-                                                                                "error": str(exc)})
+            log.info("standby could not answer a read; the primary does",
+                     extra={"replica": replica.name, "error": str(exc)})
             metrics.REPLICA_FALLBACKS.labels(replica.name, "error").inc()
         return None
 
