@@ -15,6 +15,7 @@ from tests.api.helpers import coin_rows, load_csv
 from tests.conftest import replace
 from tests.scale.conftest import database_name, eventually
 
+pytestmark = pytest.mark.slow  # each makes a standby (pg_basebackup) and starts the app
 QUERIES = ["/data?limit=500", "/data?limit=7&sort=-market_cap_usd", "/history?symbol=C1&limit=1000",
            "/history?symbol=C2&limit=3", "/assets/C3"]
 
