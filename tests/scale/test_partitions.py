@@ -167,3 +167,16 @@ async def test_retention_runs_at_start_up_and_after_every_etl_run(pool, make_cli
 
 async def _gone(pool, name: str) -> bool:
     return name not in await _partitions(pool)
+
+
+async def test_months_ahead_are_created_once(pool):
+    month = _month(datetime.now(timezone.utc))
+    ahead = []
+    for _ in range(3):
+        ahead.append(_partition(month))
+        month = _next_month(month)
+    for name in ahead:
+        await pool.execute(f'DROP TABLE IF EXISTS "{name}"')
+    assert await partitions.create_ahead(pool) == 3
+    assert set(ahead) <= set(await _partitions(pool))
+    assert await partitions.create_ahead(pool) == 0
