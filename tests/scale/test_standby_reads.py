@@ -17,7 +17,7 @@ from tests.scale.conftest import database_name, eventually
 
 pytestmark = pytest.mark.slow  # each makes a standby (pg_basebackup) and starts the app
 QUERIES = ["/data?limit=500", "/data?limit=7&sort=-market_cap_usd", "/history?symbol=C1&limit=1000",
-           "/history?symbol=C2&limit=3", "/assets/C3"]
+           "/history?symbol=C2&limit=3", "/assets/C3", "/candles?symbol=C1&interval=1h"]
 
 
 def _reads(server: str) -> float:
@@ -64,7 +64,7 @@ async def test_the_api_reads_from_the_standby_and_answers_as_the_primary_would(
     expected = await _answers(primary_only)
     assert all(status == 200 and data for status, data in expected.values()), expected
     assert await _answers(client) == expected
-    assert _reads(name) - before >= 3  # the snapshot of /data, both /history pages, /assets
+    assert _reads(name) - before >= 4  # the snapshot of /data, both /history pages, /assets, /candles
     connection = await asyncpg.connect(url)
     try:
         held = await connection.fetchval(
