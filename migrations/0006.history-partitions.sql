@@ -4,7 +4,7 @@
 -- (and this migration) adds months: created standalone, then attached, which locks the parent only in SHARE
 -- UPDATE EXCLUSIVE mode (readers and writers go on; CREATE TABLE ... PARTITION OF would block them). There is no
 -- default partition: it would make each new month scan it, and it forbids DETACH ... CONCURRENTLY.
--- depends: 0003.history-listing-key
+-- depends: 0005.rejects-location-and-fields
 
 CREATE FUNCTION ensure_history_partitions(observed timestamptz[]) RETURNS integer
 LANGUAGE plpgsql AS $$
