@@ -151,9 +151,10 @@ async def test_a_lagging_standby_is_never_read_for_newer_data(standby, make_clie
         assert await paused.fetchval("SELECT pg_is_wal_replay_paused()")
 
         await paused.execute("SELECT pg_wal_replay_resume()")
+        reader = client.app[READER]
+        await eventually(lambda: (reader.replicas[0].replay_lsn or 0) >= reader.required_lsn)
         reads = _reads(name)
         client.app[SNAPSHOTS].invalidate()
-        await eventually(lambda: _answers(client))
         assert await _answers(client) == new
         assert _reads(name) > reads
     finally:
