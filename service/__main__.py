@@ -98,6 +98,7 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
+    from service import partitions
     from service.etl.scheduler import Scheduler
     from service.etl.wiring import enabled_sources
 
@@ -106,7 +107,8 @@ async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
         pool = await db.create_pool(dsn, settings)
         try:
             async with enabled_sources(settings, only) as sources:
-                scheduler = Scheduler(pool, sources, interval=settings.etl_interval_seconds, on_startup=True)
+                scheduler = Scheduler(pool, sources, interval=settings.etl_interval_seconds, on_startup=True,
+                                      after_run=lambda: partitions.maintain(pool, settings.history_retention_days))
                 run = asyncio.ensure_future(scheduler.run_all(trigger="cli"))
                 _stop_on_signals(scheduler, run, settings.shutdown_timeout_seconds)
                 outcomes = await run

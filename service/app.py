@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiohttp_apispec import validation_middleware
 
-from service import db, metrics
+from service import db, metrics, partitions
 from service.api import ROUTES, cursors, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
@@ -19,11 +19,13 @@ from service.etl.wiring import enabled_sources
 from service import http_errors
 from service.http_errors import MAX_HEADER_BYTES, MAX_URL_BYTES
 from service.api.cooldown import TriggerCooldown
-from service.keys import ADMIN_COOLDOWN, POOL, RATE_LIMITER, RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS
+from service.keys import (ADMIN_COOLDOWN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
+                          SNAPSHOTS)
 from service.listener import listen_forever
 from service.http_headers import add_headers, cors_preflight
 from service.middlewares import rate_limit, refuse_bodies, request_context, response_cache
 from service.ratelimit import ClientRateLimiter
+from service.replicas import ReadRouter
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,18 +62,27 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     async with db.database_url(settings) as dsn:
         await db.migrate(dsn)
         pool = await db.create_pool(dsn, settings)
+        reader = ReadRouter(pool, settings.database_read_urls,
+                            pool_factory=lambda replica_dsn: db.create_pool(replica_dsn, settings))
+        await reader.start()
         app[DSN] = dsn
         app[POOL] = pool
-        app[SNAPSHOTS] = Snapshots(pool)
+        app[READER] = reader
+        app[SNAPSHOTS] = Snapshots(reader)
         cursors.use_key(await cursors.stored_key(pool))
         try:
             yield
         finally:
+            await reader.close()
             await asyncio.wait_for(pool.close(), timeout=5)
 
 
 async def change_listener(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(listen_forever(app[DSN], app[SNAPSHOTS].invalidate))
+    def data_changed(wal_position: str | None) -> None:
+        app[READER].data_changed(wal_position)  # first: reads of the new generation need its position
+        app[SNAPSHOTS].invalidate()
+
+    task = asyncio.create_task(listen_forever(app[DSN], data_changed))
     try:
         yield
     finally:
@@ -82,15 +93,21 @@ async def scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with enabled_sources(settings) as sources:
         metrics.register_sources(source.name for source in sources)
+
+        def upkeep():
+            return partitions.maintain(app[POOL], settings.history_retention_days)
+
         runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
-                           on_startup=settings.etl_on_startup)
+                           on_startup=settings.etl_on_startup, after_run=upkeep)
         app[SCHEDULER] = runner
+        startup_upkeep = asyncio.create_task(upkeep())
         task = asyncio.create_task(runner.loop())
         pool_gauge = asyncio.create_task(_watch_pool(app))
         try:
             yield
         finally:
             await runner.stop(grace=max(1.0, settings.shutdown_timeout_seconds - 4))
+            await _cancel(startup_upkeep)
             await _cancel(task)
             await _cancel(pool_gauge)
 

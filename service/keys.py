@@ -9,10 +9,13 @@ from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.etl.scheduler import Scheduler
 from service.ratelimit import ClientRateLimiter
+from service.replicas import ReadRouter
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
+# the API's quote reads: a standby that has the data, else the primary (POOL)
+READER = web.AppKey("reader", ReadRouter)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 SNAPSHOTS = web.AppKey("snapshots", Snapshots)
 RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)

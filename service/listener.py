@@ -1,4 +1,5 @@
-"""Listens for 'quotes_changed' so every replica drops its cached answers when an ETL batch commits."""
+"""Listens for 'quotes_changed' so every replica drops its cached answers when an ETL batch commits, and learns
+the primary's WAL position after that commit: a standby may answer for the new data only once it has replayed it."""
 from __future__ import annotations
 
 import asyncio
@@ -13,21 +14,31 @@ log = logging.getLogger(__name__)
 CHANNEL = "quotes_changed"
 
 
-async def listen_forever(dsn: str, on_change: Callable[[], None], *, retry_seconds: float = 2.0) -> None:
-    """Keeps one LISTEN connection; after any outage it reconnects and assumes data changed meanwhile."""
+async def listen_forever(dsn: str, on_change: Callable[[str | None], None], *, retry_seconds: float = 2.0) -> None:
+    """Keeps one LISTEN connection; after any outage it reconnects and assumes data changed meanwhile.
+
+    `on_change` gets the primary's WAL position read after the change was heard of (a notification is delivered
+    only after its commit, so the position is at or past the commit), or None while the listener is cut off.
+    The position is not in the notification itself: read inside the transaction, it would precede the commit."""
     while True:
         connection = None
         try:
             connection = await asyncpg.connect(dsn, timeout=10)
-            lost = asyncio.Event()
-            connection.add_termination_listener(lambda _conn: lost.set())
-            await connection.add_listener(CHANNEL, lambda *_args: on_change())
-            on_change()
-            while not lost.is_set() and not connection.is_closed():
+            events: asyncio.Queue[str] = asyncio.Queue()
+            connection.add_termination_listener(lambda _conn: events.put_nowait("lost"))
+            await connection.add_listener(CHANNEL, lambda *_args: events.put_nowait("heard"))
+            on_change(await connection.fetchval(SQL.select_wal_position, timeout=5))
+            while True:
                 try:
-                    await asyncio.wait_for(lost.wait(), timeout=15)
+                    heard = [await asyncio.wait_for(events.get(), timeout=15)]
                 except asyncio.TimeoutError:
                     await connection.fetchval(SQL.select_one, timeout=5)
+                    continue
+                while not events.empty():  # everything heard so far is covered by the one position read next
+                    heard.append(events.get_nowait())
+                if "lost" in heard:
+                    break
+                on_change(await connection.fetchval(SQL.select_wal_position, timeout=5))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -35,5 +46,5 @@ async def listen_forever(dsn: str, on_change: Callable[[], None], *, retry_secon
         finally:
             if connection is not None and not connection.is_closed():
                 await connection.close(timeout=2)
-        on_change()
+        on_change(None)
         await asyncio.sleep(retry_seconds)

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the process: HTTP traffic, ETL runs and rows, the database pool."""
+"""Prometheus metrics of the process: HTTP traffic, ETL runs and rows, the database pool, standbys, partitions."""
 from __future__ import annotations
 
 import time
@@ -20,6 +20,18 @@ ETL_DURATION = Histogram(
 ETL_LAST_SUCCESS = Gauge("etl_last_success_timestamp_seconds", "Unix time of the last successful run",
                          ["source"])
 DB_POOL_SIZE = Gauge("db_pool_connections", "Connections in the database pool", ["state"])
+HISTORY_PARTITIONS_DROPPED = Counter("history_partitions_dropped_total",
+                                     "quotes_history partitions dropped past HISTORY_RETENTION_DAYS")
+DB_READS = Counter("db_reads_total", "API reads by the server that answered them (a standby or the primary)",
+                   ["server"])
+REPLICA_UP = Gauge("db_replica_up", "1 while a standby serves reads, 0 while it is down, promoted or lagging",
+                   ["replica"])
+REPLICA_LAG_BYTES = Gauge("db_replica_lag_bytes", "WAL the standby has yet to replay", ["replica"])
+REPLICA_LAG_SECONDS = Gauge("db_replica_lag_seconds", "How long ago the primary stood where the standby stands",
+                            ["replica"])
+REPLICA_FALLBACKS = Counter("db_replica_fallbacks_total",
+                            "Reads a standby did not answer, by reason (behind, slow, down, error)",
+                            ["replica", "reason"])
 
 
 RUN_STATUSES = ("success", "failed")

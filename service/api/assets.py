@@ -10,7 +10,7 @@ from service.api.deadline import db_deadline
 from service.api.openapi import errors
 from service.api.schemas import AssetEnvelope, AssetPath
 from service.errors import ApiError
-from service.keys import POOL
+from service.keys import READER
 from service.responses import success_response
 from service.sql import SQL
 
@@ -29,7 +29,7 @@ _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24
 async def get_asset(request: web.Request) -> web.Response:
     symbol = request["match_info"]["symbol"].strip().upper()
     async with db_deadline(request):
-        rows = await request.app[POOL].fetch(SQL.select_asset_quotes, symbol)
+        rows = await request.app[READER].fetch(SQL.select_asset_quotes, symbol)
     if not rows:
         raise ApiError(404, f"no asset with symbol {symbol!r}")
     assets: dict[int, dict] = {}

@@ -12,7 +12,7 @@ from service.api.candle_schemas import INTERVALS, CandlesEnvelope, CandlesQuery
 from service.api.deadline import db_deadline
 from service.api.etags import cache_headers, generation_etag
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
-from service.keys import POOL, SNAPSHOTS
+from service.keys import READER, SNAPSHOTS
 from service.responses import success_response
 from service.sql import SQL
 
@@ -50,7 +50,7 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
         return web.Response(status=304, headers=cache_headers(etag))
     symbol, interval, limit = query["symbol"], query["interval"], query["limit"]
     async with db_deadline(request):
-        rows = await request.app[POOL].fetch(
+        rows = await request.app[READER].fetch(
             SQL.select_candles_page_json, symbol, query.get("source"), INTERVALS[interval],
             query.get("from_", _EARLIEST), query.get("to", _LATEST), *after, limit + 1)
     # PostgreSQL writes each candle's JSON: the prices keep the digits the sources gave

@@ -10,7 +10,7 @@ from aiohttp_apispec import docs, response_schema
 from marshmallow import Schema, fields
 
 from service.api.schemas import LastRun
-from service.keys import POOL, SETTINGS
+from service.keys import POOL, READER, SETTINGS
 from service.responses import success_response
 from service.sql import SQL
 
@@ -30,6 +30,15 @@ class SourceHealth(Schema):
     stale = fields.Boolean()
 
 
+class ReplicaHealth(Schema):
+    name = fields.String(metadata={"example": "10.0.0.7:5432/market"})
+    state = fields.String(metadata={"enum": ["up", "lagging", "down", "not_standby", "unknown"]})
+    lag_bytes = fields.Integer(allow_none=True)
+    lag_seconds = fields.Float(allow_none=True)
+    replay_lsn = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
 class Health(Schema):
     request_id = fields.String()
     api_latency_ms = fields.Float()
@@ -37,6 +46,9 @@ class Health(Schema):
     database = fields.String(metadata={"example": "connected"})
     database_latency_ms = fields.Float(allow_none=True)
     sources = fields.List(fields.Nested(SourceHealth))
+    replicas = fields.List(fields.Nested(ReplicaHealth), metadata={
+        "description": "Each DATABASE_READ_URLS standby; one not `up` makes the status `degraded` (reads then go "
+                       "to the primary or another standby)"})
     problems = fields.List(fields.String())
     checked_at = fields.DateTime()
 
@@ -62,12 +74,17 @@ async def get_health(request: web.Request) -> web.Response:
     except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
         return success_response(request, {
             "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
-            "problems": [f"database: {type(exc).__name__}"], "sources": [], "checked_at": now,
+            "problems": [f"database: {type(exc).__name__}"], "sources": [],
+            "replicas": request.app[READER].describe(), "checked_at": now,
         }, status=503)
     sources, problems = _sources(rows, settings, now)
+    replicas = request.app[READER].describe()
+    problems += [f"replica {r['name']}: {r['state']}" + (f": {r['error']}" if r["error"] else "")
+                 for r in replicas if r["state"] not in ("up", "unknown")]
     return success_response(request, {
         "status": "degraded" if problems else "healthy", "database": "connected",
-        "database_latency_ms": latency, "sources": sources, "problems": problems, "checked_at": now,
+        "database_latency_ms": latency, "sources": sources, "replicas": replicas, "problems": problems,
+        "checked_at": now,
     })
 
 

@@ -12,7 +12,7 @@ from service.api import cursors
 from service.api.deadline import db_deadline
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import HistoryEnvelope, HistoryQuery
-from service.keys import POOL, SNAPSHOTS
+from service.keys import READER, SNAPSHOTS
 from service.settings import KNOWN_SOURCES
 from service.responses import success_response
 from service.sql import SQL
@@ -49,7 +49,7 @@ async def get_history(request: web.Request) -> web.StreamResponse:
         return web.Response(status=304, headers=_cache_headers(etag))
     limit = query["limit"]
     async with db_deadline(request):
-        rows = await request.app[POOL].fetch(
+        rows = await request.app[READER].fetch(
             SQL.select_history_page_json, symbol, source, query.get("from_", _EARLIEST),
             query.get("to", _LATEST), *after, limit + 1)
     # PostgreSQL writes each row's JSON: no Decimal or datetime is decoded, no dict built, no number re-printed

@@ -10,6 +10,7 @@ import asyncpg
 import orjson
 
 from service.jsonutil import dumps
+from service.replicas import ReadRouter
 from service.sql import SQL
 
 _BOOT = time.time_ns()
@@ -53,7 +54,7 @@ class Snapshot:
 class Snapshots:
     """The current snapshot, reloaded after each change, and a few older ones that open cursors still read."""
 
-    def __init__(self, pool: asyncpg.Pool):
+    def __init__(self, pool: asyncpg.Pool | ReadRouter):
         self.pool = pool
         self._current: Snapshot | None = None
         self._older: dict[str, Snapshot] = {}

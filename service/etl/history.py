@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 async def insert_history(connection, run_id: int) -> int:
     """Inserts the staged quotes new to the history (in the caller's transaction); returns how many."""
+    await connection.fetchval(SQL.create_history_partitions_for_stage)
     await connection.execute(SQL.insert_history_symbols)
     try:
         async with connection.transaction():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -20,8 +20,10 @@ class RunInProgress(Exception):
 
 
 class Scheduler:
-    def __init__(self, pool: asyncpg.Pool, sources: list[Source], *, interval: float, on_startup: bool):
+    def __init__(self, pool: asyncpg.Pool, sources: list[Source], *, interval: float, on_startup: bool,
+                 after_run: Callable[[], Awaitable[None]] | None = None):
         self.pool = pool
+        self.after_run = after_run  # history partition upkeep (service.partitions.maintain) after every run
         self.sources = sources
         self.interval = interval
         self.on_startup = on_startup
@@ -49,6 +51,8 @@ class Scheduler:
             results = await self._current
         finally:
             self._current = None
+        if self.after_run is not None and not self._stopping:
+            await self.after_run()
         return [_outcome(source, result) for source, result in zip(self.sources, results)]
 
     async def trigger(self, wait_seconds: float = 5.0) -> list[dict]:
