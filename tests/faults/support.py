@@ -143,7 +143,9 @@ def service_env(**variables) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARIABLES}
     env.update({"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "ETL_SOURCES": "csv",
                 "COINPAPRIKA_BASE_URL": UNREACHABLE, "COINGECKO_BASE_URL": UNREACHABLE.replace("/v1", "/api/v3"),
-                "DB_TIMEOUT_SECONDS": "2", "PYTHONUNBUFFERED": "1"})
+                "DB_TIMEOUT_SECONDS": "2", "PYTHONUNBUFFERED": "1",
+                # fault tests trigger runs back to back; the cooldown has tests of its own (tests/api/test_admin.py)
+                "ETL_TRIGGER_COOLDOWN_SECONDS": "0"})
     env.update({k: str(v) for k, v in variables.items()})
     return env
 

@@ -24,10 +24,23 @@ async def history_count(dsn: str) -> int:
         await connection.close()
 
 
-async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None = None) -> int | None:
-    """One `python -m service etl --source NAME`; SIGKILLed after `kill_after` seconds when given.
+async def runs_opened(dsn: str) -> int:
+    connection = await asyncpg.connect(dsn)
+    try:
+        exists = await connection.fetchval("SELECT to_regclass('etl_runs') IS NOT NULL")
+        return await connection.fetchval("SELECT count(*) FROM etl_runs") if exists else 0
+    finally:
+        await connection.close()
+
+
+async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None = None,
+                  from_run_start: bool = False) -> int | None:
+    """One `python -m service etl --source NAME`; SIGKILLed after `kill_after` seconds when given, counted from the
+    process's start or, with `from_run_start`, from the moment its run row appears (start-up time varies with the
+    machine's load; the load itself is what those kills are aimed at).
 
     Returns the exit code, or None when the kill landed while it was still running."""
+    opened_before = await runs_opened(env["DATABASE_URL"]) if from_run_start else 0
     process = ServiceProcess(env, "etl", "--source", source, log_dir=log_dir)
     await process.start()
     try:
@@ -35,6 +48,10 @@ async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None =
             code = await process.wait(180)
             assert code == 0, f"the uninterrupted run exited {code}:\n{process.log_tail()}"
             return code
+        deadline = time.monotonic() + 120
+        while from_run_start and process.alive and await runs_opened(env["DATABASE_URL"]) == opened_before:
+            assert time.monotonic() < deadline, f"no run opened within 120 s:\n{process.log_tail()}"
+            await asyncio.sleep(0.02)
         try:
             return await process.wait(kill_after)
         except asyncio.TimeoutError:
@@ -46,10 +63,12 @@ async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None =
 
 async def kill_and_rerun(env: dict, source: str, dsn: str, log_dir, rng: random.Random,
                          delays: tuple[float, float]) -> list[int]:
-    """KILLS runs each killed after a random delay, then one run to completion; the progress seen after each kill."""
+    """KILLS runs each killed after a random delay (the first counted from the process's start, so it may land in
+    start-up and migrations; the others from their run's start), then one run to completion; the progress seen
+    after each kill."""
     progress = []
-    for _ in range(KILLS):
-        code = await run_etl(env, source, log_dir, kill_after=rng.uniform(*delays))
+    for attempt in range(KILLS):
+        code = await run_etl(env, source, log_dir, kill_after=rng.uniform(*delays), from_run_start=attempt > 0)
         assert code in (None, 0), f"an interrupted-then-resumed run failed with exit code {code}"
         progress.append(await history_count(dsn))
     assert await run_etl(env, source, log_dir) == 0
