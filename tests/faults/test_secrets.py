@@ -34,7 +34,8 @@ async def test_no_secret_reaches_logs_error_bodies_or_metrics(aiohttp_server, tm
         finally:
             await admin.close()
         dsn = pg.url("svc_db", user="svc")
-        env = service_env(DATABASE_URL=dsn, PORT=free_port(), ETL_SOURCES="csv,coinpaprika,coingecko",
+        env = service_env(DATABASE_URL=dsn, PORT=free_port(), ETL_TRIGGER_COOLDOWN_SECONDS=0,
+                          ETL_SOURCES="csv,coinpaprika,coingecko",
                           COINPAPRIKA_BASE_URL=paprika_url, COINGECKO_BASE_URL=gecko_url,
                           COINPAPRIKA_API_KEY=PAPRIKA_KEY, COINGECKO_API_KEY=GECKO_KEY, ADMIN_TOKEN=ADMIN_TOKEN,
                           HTTP_MAX_RETRIES=0, LOG_LEVEL="DEBUG", COINGECKO_REQUESTS_PER_MINUTE=60000)

@@ -75,7 +75,8 @@ async def test_abusive_upstreams_are_recorded_never_crash_and_load_nothing_inval
     env = service_env(DATABASE_URL=dsn, PORT=free_port(), ETL_SOURCES="coinpaprika,coingecko", ETL_ON_STARTUP="false",
                       ADMIN_TOKEN=TOKEN, COINPAPRIKA_BASE_URL=paprika.base_url(paprika_server),
                       COINGECKO_BASE_URL=gecko.base_url(gecko_server), HTTP_TOTAL_TIMEOUT_SECONDS=3,
-                      HTTP_MAX_RETRIES=1, COINGECKO_REQUESTS_PER_MINUTE=60000, COINPAPRIKA_REQUESTS_PER_SECOND=1000)
+                      HTTP_MAX_RETRIES=1, COINGECKO_REQUESTS_PER_MINUTE=60000, COINPAPRIKA_REQUESTS_PER_SECOND=1000,
+                      ETL_TRIGGER_COOLDOWN_SECONDS=0)  # one triggered run per abuse case
     async with running_service(env, log_dir=tmp_path) as process, aiohttp.ClientSession() as session:
         service = Service(process, session, dsn)
         for name, fault, words in BROKEN:
