@@ -15,20 +15,12 @@ pytestmark = pytest.mark.slow
 KILLS = 5
 
 
-async def history_count(dsn: str) -> int:
+async def row_count(dsn: str, table: str) -> int:
+    """Rows in `table`, 0 while migrations have not made it yet."""
     connection = await asyncpg.connect(dsn)
     try:
-        exists = await connection.fetchval("SELECT to_regclass('quotes_history') IS NOT NULL")
-        return await connection.fetchval("SELECT count(*) FROM quotes_history") if exists else 0
-    finally:
-        await connection.close()
-
-
-async def runs_opened(dsn: str) -> int:
-    connection = await asyncpg.connect(dsn)
-    try:
-        exists = await connection.fetchval("SELECT to_regclass('etl_runs') IS NOT NULL")
-        return await connection.fetchval("SELECT count(*) FROM etl_runs") if exists else 0
+        exists = await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", table)
+        return await connection.fetchval(f"SELECT count(*) FROM {table}") if exists else 0
     finally:
         await connection.close()
 
@@ -40,7 +32,7 @@ async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None =
     machine's load; the load itself is what those kills are aimed at).
 
     Returns the exit code, or None when the kill landed while it was still running."""
-    opened_before = await runs_opened(env["DATABASE_URL"]) if from_run_start else 0
+    opened_before = await row_count(env["DATABASE_URL"], "etl_runs") if from_run_start else 0
     process = ServiceProcess(env, "etl", "--source", source, log_dir=log_dir)
     await process.start()
     try:
@@ -49,7 +41,7 @@ async def run_etl(env: dict, source: str, log_dir, *, kill_after: float | None =
             assert code == 0, f"the uninterrupted run exited {code}:\n{process.log_tail()}"
             return code
         deadline = time.monotonic() + 120
-        while from_run_start and process.alive and await runs_opened(env["DATABASE_URL"]) == opened_before:
+        while from_run_start and process.alive and await row_count(env["DATABASE_URL"], "etl_runs") == opened_before:
             assert time.monotonic() < deadline, f"no run opened within 120 s:\n{process.log_tail()}"
             await asyncio.sleep(0.02)
         try:
@@ -70,7 +62,7 @@ async def kill_and_rerun(env: dict, source: str, dsn: str, log_dir, rng: random.
     for attempt in range(KILLS):
         code = await run_etl(env, source, log_dir, kill_after=rng.uniform(*delays), from_run_start=attempt > 0)
         assert code in (None, 0), f"an interrupted-then-resumed run failed with exit code {code}"
-        progress.append(await history_count(dsn))
+        progress.append(await row_count(dsn, "quotes_history"))
     assert await run_etl(env, source, log_dir) == 0
     return progress
 
