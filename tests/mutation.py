@@ -41,7 +41,7 @@ def scores(results: str, modules: tuple[str, ...]) -> dict[str, collections.Coun
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=list(MODULES), metavar="MODULE")
+    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[], metavar="MODULE")
     parser.add_argument("--min", type=float, default=90.0, help="lowest acceptable score, percent (default 90)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     options = parser.parse_args()
