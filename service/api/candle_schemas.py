@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from service.api.schemas import CURSOR_RULES, SYMBOL_RULES, Envelope, IsoMoment, QuerySchema
+from service.api.schemas import Envelope, IsoMoment, SeriesQuery
 from service.settings import KNOWN_SOURCES
 
 # bucket widths in seconds; buckets start at whole multiples of them from the Unix epoch
 INTERVALS = {"5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 
 
-class CandlesQuery(QuerySchema):
-    symbol = fields.String(validate=SYMBOL_RULES, metadata={
-        "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
+class CandlesQuery(SeriesQuery):
     interval = fields.String(load_default="1h", validate=validate.OneOf(tuple(INTERVALS)),
                              metadata={"description": "Bucket width"})
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
@@ -26,15 +24,6 @@ class CandlesQuery(QuerySchema):
         "description": "Latest bucket_start, inclusive; every bucket holds all its observations, also the last"})
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Candles per page (1-1000)"})
-    cursor = fields.String(validate=CURSOR_RULES,
-                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
-
-    @validates_schema
-    def ordered_range(self, data, **_):
-        if "symbol" not in data and "cursor" not in data:
-            raise ValidationError("Missing data for required field.", field_name="symbol")
-        if "from_" in data and "to" in data and data["from_"] > data["to"]:
-            raise ValidationError("from is after to", field_name="from")
 
 
 class Candle(Schema):

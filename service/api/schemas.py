@@ -150,9 +150,22 @@ MAX_ID = 2**63 - 1
 RUN_STATUSES = ("running", "success", "failed")
 
 
-class HistoryQuery(QuerySchema):
+class SeriesQuery(QuerySchema):
+    """What the time-series routes (/history, /candles) share: a cursor, and `symbol` unless the cursor carries it."""
     symbol = fields.String(validate=SYMBOL_RULES, metadata={
         "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
+    cursor = fields.String(validate=CURSOR_RULES,
+                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+
+    @validates_schema
+    def ordered_range(self, data, **_):
+        if "symbol" not in data and "cursor" not in data:
+            raise ValidationError("Missing data for required field.", field_name="symbol")
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ValidationError("from is after to", field_name="from")
+
+
+class HistoryQuery(SeriesQuery):
     source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
                            metadata={"description": "Only this source's observations, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
@@ -163,16 +176,7 @@ class HistoryQuery(QuerySchema):
                        "midnight UTC), e.g. 2026-11-21"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Observations per page (1-1000)"})
-    cursor = fields.String(validate=CURSOR_RULES,
-                           metadata={"description": "Opaque cursor from a previous page's next_cursor"})
     refused = {"page": "follow next_cursor (a time series pages by cursor only)"}
-
-    @validates_schema
-    def ordered_range(self, data, **_):
-        if "symbol" not in data and "cursor" not in data:
-            raise ValidationError("Missing data for required field.", field_name="symbol")
-        if "from_" in data and "to" in data and data["from_"] > data["to"]:
-            raise ValidationError("from is after to", field_name="from")
 
 
 class HistoryEnvelope(Envelope):
