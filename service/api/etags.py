@@ -1,4 +1,4 @@
-"""Weak ETags of answers that change only with the data generation (/candles), and their headers."""
+"""Weak ETags of answers that change only with the data generation (/history, /candles), and their headers."""
 from __future__ import annotations
 
 import hashlib

@@ -1,19 +1,18 @@
 """GET /history: one asset's observations over time, paged by an opaque keyset cursor."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 
 import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
-from service.api import cursors
+from service.api import cursors, series_cursors
 from service.api.deadline import db_deadline
+from service.api.etags import cache_headers, generation_etag
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import HistoryEnvelope, HistoryQuery
 from service.keys import READER, SNAPSHOTS
-from service.settings import KNOWN_SOURCES
 from service.responses import success_response
 from service.sql import SQL
 
@@ -40,13 +39,13 @@ async def get_history(request: web.Request) -> web.StreamResponse:
     after = (_EARLIEST, "", "")
     if "cursor" in query:
         state = cursors.decode(query["cursor"], {"q": dict, "k": list})
-        query = _cursor_query(state, query, set(request.query))
-        after = _cursor_key(state["k"])
+        query = series_cursors.series_query(state, query, set(request.query), _BOUND)
+        after = series_cursors.time_key(state["k"])
     symbol, source = query["symbol"], query.get("source")
     # the data version names the answer; the latest-state snapshot itself is not needed here
-    etag = _etag(request.app[SNAPSHOTS].data_version, request.rel_url.raw_query_string)
+    etag = generation_etag(request.app[SNAPSHOTS].data_version, request.rel_url.raw_query_string)
     if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=_cache_headers(etag))
+        return web.Response(status=304, headers=cache_headers(etag))
     limit = query["limit"]
     async with db_deadline(request):
         rows = await request.app[READER].fetch(
@@ -61,43 +60,7 @@ async def get_history(request: web.Request) -> web.StreamResponse:
         next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
                                       "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
     return success_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
-                            headers=_cache_headers(etag))
+                            headers=cache_headers(etag))
 
 
 _BOUND = ("symbol", "source", "from_", "to")
-
-
-def _cursor_query(state: dict, query: dict, sent: set[str]) -> dict:
-    merged = cursors.bound_query(state, query, {"from_" if n == "from" else n for n in sent}, _BOUND)
-    if not merged.get("symbol") or merged.get("source") not in (None, *KNOWN_SOURCES):
-        raise cursors.invalid()
-    for name in ("from_", "to"):
-        if name in merged:
-            try:
-                merged[name] = datetime.fromisoformat(merged[name])
-            except (TypeError, ValueError):
-                raise cursors.invalid() from None
-            if merged[name].tzinfo is None:
-                raise cursors.invalid()
-    return merged
-
-
-def _cursor_key(values: list) -> tuple[datetime, str, str]:
-    if len(values) != 3 or not all(isinstance(v, str) for v in values):
-        raise cursors.invalid()
-    try:
-        observed_at = datetime.fromisoformat(values[0])
-    except ValueError:
-        raise cursors.invalid() from None
-    if observed_at.tzinfo is None:
-        raise cursors.invalid()
-    return observed_at, values[1], values[2]
-
-
-def _etag(version: str, query_string: str) -> str:
-    digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
-    return f'W/"h{version}-{digest}"'
-
-
-def _cache_headers(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": "no-cache"}

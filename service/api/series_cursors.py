@@ -1,4 +1,4 @@
-"""Cursors of one asset's time series (/candles): the query they carry and the (time, source, coin_id) key."""
+"""Cursors of one asset's time series (/history, /candles): the query they carry and the (time, source, coin_id) key."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,7 +28,7 @@ def time_key(values: list) -> tuple[datetime, str, str]:
 
 def series_query(state: dict[str, Any], query: dict[str, Any], sent: set[str],
                  names: tuple[str, ...]) -> dict[str, Any]:
-    """bound_query() for one asset's time series (/candles): a symbol, a known source or none, and
+    """bound_query() for one asset's time series (/history, /candles): a symbol, a known source or none, and
     aware `from`/`to` times."""
     merged = cursors.bound_query(state, query, {"from_" if n == "from" else n for n in sent}, names)
     if not merged.get("symbol") or merged.get("source") not in (None, *KNOWN_SOURCES):
