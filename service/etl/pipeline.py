@@ -14,10 +14,11 @@ from typing import Any
 import asyncpg
 
 from service import metrics
+from service.etl import turns
 from service.etl.history import insert_history
-from service.etl.records import Batch, RunCounts
+from service.etl.records import Batch, RunCounts, Staged
 from service.etl.rejects import write_rejects
-from service.etl.sources import Source, Stager
+from service.etl.sources import Source
 from service.jsonutil import dumps
 from service.logs import run_id_var, source_var
 from service.sql import SQL
@@ -34,10 +35,6 @@ class RunOutcome:
     run_id: int | None = None
     error: str | None = None
     counts: RunCounts = field(default_factory=RunCounts)
-
-
-class StopRequested(Exception):
-    """The process is shutting down; the run stops between batches, its checkpoint kept."""
 
 
 async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "schedule",
@@ -82,22 +79,38 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
     started = time.monotonic()
     log.info("ETL run started", extra={"trigger": trigger})
     try:
-        stager = source.stager(pool, run_id)
-        for statement in (SQL.create_stage_quotes, SQL.create_stage_coins):
-            await connection.execute(statement)
-        await stager.prepare(connection)
+        stager = source.stager(run_id)
+
+        async def prepare(lane) -> None:
+            for statement in (SQL.create_stage_quotes, SQL.create_stage_coins):
+                await lane.execute(statement)
+            await stager.prepare(lane)
+
+        await prepare(connection)
         checkpoint_rows = await connection.fetch(SQL.select_checkpoints, source.name)
         checkpoints = {r["stream"]: r["position"] for r in checkpoint_rows}
         known_rows = await connection.fetch(SQL.select_latest_observed, source.name)
         known = {r["coin_id"]: r["observed_at"] for r in known_rows}
-        batches = stager.ahead(source.batches(checkpoints, known))
-        async with contextlib.aclosing(batches):
-            async for batch in batches:
-                _merge_drift(drift, batch.drift)
-                outcome.counts = await _store(connection, run_id, source.name, stager, batch, outcome.counts,
-                                              drift)
-                if should_stop():
-                    raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
+
+        async def stage(lane, batch: Batch) -> Staged:
+            staged = await stager.stage(lane, batch)
+            if staged.quotes:
+                await lane.execute(SQL.insert_stage_coins)
+            return staged
+
+        async def write(lane, batch: Batch, staged: Staged) -> Callable[[], None]:
+            _merge_drift(drift, batch.drift)
+            counts = await _write(lane, run_id, source.name, batch, staged, outcome.counts, drift)
+
+            def committed() -> None:
+                metrics.observe_batch(source.name, counts.inserted - outcome.counts.inserted,
+                                      counts.updated - outcome.counts.updated, len(staged.rejects))
+                outcome.counts = counts
+            return committed
+
+        batches = source.batches(checkpoints, known)
+        async with contextlib.aclosing(batches), turns.lanes(pool, connection, prepare) as lanes:
+            await turns.store_in_turn(lanes, batches, stage, write, should_stop)
         outcome.status = "success"
     except asyncio.CancelledError:
         outcome.status, outcome.error = "failed", "cancelled by shutdown; resumes from its checkpoint"
@@ -111,28 +124,24 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
     return outcome
 
 
-async def _store(connection, run_id: int, source: str, stager: Stager, batch: Batch, counts: RunCounts,
+async def _write(connection, run_id: int, source: str, batch: Batch, staged: Staged, counts: RunCounts,
                  drift: dict) -> RunCounts:
-    """Raw records, assets, history, latest state, rejects, the checkpoint and the run's progress: all or
-    nothing; returns the run's counts with this batch."""
-    async with connection.transaction():
-        staged = await stager.stage(connection, batch)
-        inserted = updated = 0
-        if staged.quotes:
-            await connection.execute(SQL.insert_stage_coins)
-            await connection.execute(SQL.insert_assets)
-            await connection.execute(SQL.insert_asset_sources)
-            inserted = await insert_history(connection, run_id)
-            latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
-            # a coin new to the latest state is already counted by its new observation in `inserted`
-            updated = latest["updated"]
-        await write_rejects(connection, run_id, source, staged.rejects)
-        await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
-        if inserted or updated:
-            await connection.execute(SQL.notify_quotes_changed, source)
-        counts = counts.with_batch(batch, staged, inserted, updated)
-        await connection.execute(SQL.update_run_progress, run_id, *counts.as_args(), _json(drift))
-    metrics.observe_batch(source, inserted, updated, len(staged.rejects))
+    """Assets, history, latest state, rejects, the checkpoint and the run's progress, in the transaction that
+    staged the batch (and stored its raw records): all or nothing; returns the run's counts with this batch."""
+    inserted = updated = 0
+    if staged.quotes:
+        await connection.execute(SQL.insert_assets)
+        await connection.execute(SQL.insert_asset_sources)
+        inserted = await insert_history(connection, run_id)
+        latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
+        # a coin new to the latest state is already counted by its new observation in `inserted`
+        updated = latest["updated"]
+    await write_rejects(connection, run_id, source, staged.rejects)
+    await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
+    if inserted or updated:
+        await connection.execute(SQL.notify_quotes_changed, source)
+    counts = counts.with_batch(batch, staged, inserted, updated)
+    await connection.execute(SQL.update_run_progress, run_id, *counts.as_args(), _json(drift))
     return counts
 
 

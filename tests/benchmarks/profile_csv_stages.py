@@ -5,10 +5,10 @@
 Runs the service's own pipeline (`service.etl.pipeline.run_source` over `CsvSource`) in this process on a
 fresh, migrated database, with the connections wrapped so every awaited database call is timed under the
 name of its statement (`sql/<name>.sql`, `copy:<table>` for a COPY into a table, `copy out:<table>` from one),
-per connection: `store` (the run's own, one transaction per batch) and `stage` (service/etl/csv/ahead.py: COPY and
-normalize the next CSV block while `store` writes the current one). The two overlap, so each connection's
-share is of the wall time; what a connection is not waiting on the database is Python or waiting for the other
-(reading, parsing and hashing the rows; py-spy or pyinstrument break that down). COMMITs are not calls.
+per connection: `run` (the run's own) and `second` (service/etl/turns.py: the two take turns, one staging batch
+N+1 while the other writes batch N). The two overlap, so each connection's share is of the wall time; what a
+connection is not waiting on the database is Python or its turn (reading, parsing and hashing the rows; py-spy or
+pyinstrument break that down). COMMITs are not calls.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class _TimedPool:
 
     async def acquire(self, **options):
         self._acquired += 1
-        label = "store" if self._acquired == 1 else "stage"
+        label = "run" if self._acquired == 1 else "second"
         return _TimedConnection(await self._pool.acquire(**options), label, self._totals, self._counts, self._cpu)
 
     async def release(self, connection):
@@ -103,7 +103,7 @@ async def run(dsn: str, csv_path: Path, batch_bytes: int) -> None:
     if outcome.status != "success":
         raise RuntimeError(f"run failed: {outcome.error}")
     rows = [common.Row("whole run", f"{wall:.2f} s", f"{outcome.counts.read:,} rows, CPU {cpu:.2f} s", "100 %")]
-    for label in ("store", "stage"):
+    for label in ("run", "second"):
         mine = [(key, seconds) for key, seconds in totals.most_common() if key[0] == label]
         database = sum(seconds for _, seconds in mine)
         rows.append(common.Row(f"  connection {label}: database calls", f"{database:.2f} s", "",

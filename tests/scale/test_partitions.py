@@ -15,6 +15,8 @@ from tests.conftest import replace
 from tests.scale.conftest import eventually
 
 MIGRATION = "0006.history-partitions"
+# migrations that change what 0006 made, rolled back with it
+AMENDS = ("0009.partition-lock-parent-only",)
 CHECKSUM = ("SELECT count(*) AS rows, count(DISTINCT (listing_id, observed_at)) AS keys, "
             "md5(string_agg(q::text, '|' ORDER BY listing_id, observed_at)) AS digest FROM quotes_history AS q")
 KIND = "SELECT relkind::text FROM pg_class WHERE oid = 'quotes_history'::regclass"
@@ -45,7 +47,7 @@ def _migrate(url: str, *, rollback: bool) -> None:
         migrations = read_migrations(str(db.MIGRATIONS_DIR))
         with backend.lock():
             if rollback:
-                backend.rollback_migrations([m for m in backend.to_rollback(migrations) if m.id == MIGRATION])
+                backend.rollback_migrations([m for m in backend.to_rollback(migrations) if m.id in (MIGRATION, *AMENDS)])
             else:
                 backend.apply_migrations(backend.to_apply(migrations))
     finally:
@@ -119,6 +121,22 @@ async def test_two_sessions_adding_the_same_month_at_once_both_succeed(database_
     finally:
         await first.close()
         await second.close()
+
+
+async def test_adding_a_month_does_not_wait_for_work_on_another_month(database_url):
+    """Autovacuum holds SHARE UPDATE EXCLUSIVE on the partition it vacuums: adding a month must not wait for it."""
+    connection, vacuum = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        await connection.fetchval("SELECT ensure_history_partitions($1)", [datetime(2002, 1, 5, tzinfo=timezone.utc)])
+        async with vacuum.transaction():
+            await vacuum.execute("LOCK TABLE quotes_history_p2002_01 IN SHARE UPDATE EXCLUSIVE MODE")
+            await connection.execute("SET lock_timeout = '2s'")
+            added = await connection.fetchval("SELECT ensure_history_partitions($1)",
+                                              [datetime(2002, 2, 5, tzinfo=timezone.utc)])
+        assert added == 1
+    finally:
+        await connection.close()
+        await vacuum.close()
 
 
 async def test_retention_drops_exactly_the_months_wholly_older_than_it(pool, make_client, settings, tmp_path):

@@ -1,1 +1,1 @@
-"""The CSV source's parts: columns, block reader, the COPY way, the Python reference way, the read-ahead."""
+"""The CSV source's parts: columns, block reader, the COPY way, the Python reference way."""

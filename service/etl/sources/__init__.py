@@ -11,13 +11,11 @@ from service.etl.records import Batch, Staged
 
 
 class Stager(Protocol):
-    """Stages one source's batches into stage_quotes, in the transaction that stores each batch."""
+    """Stages one source's batches into stage_quotes, in the transaction that stores each batch (while the batch
+    before is written on another connection: so `stage` writes no shared table but its source's raw records)."""
 
     async def prepare(self, connection: asyncpg.Connection) -> None:
-        """Creates the per-connection tables `stage` needs (stage_quotes exists already)."""
-
-    def ahead(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
-        """The batches, each maybe prepared while the one before is stored; closes `batches` when closed."""
+        """Creates the per-connection tables `stage` needs on each connection (stage_quotes exists already)."""
 
     async def stage(self, connection: asyncpg.Connection, batch: Batch) -> Staged:
         """Puts the batch's valid quotes into stage_quotes; says what was read and refused."""
@@ -30,5 +28,5 @@ class Source(Protocol):
                 known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
         """Batches from the checkpoints on; `known` is each coin's newest observed_at already stored."""
 
-    def stager(self, pool: asyncpg.Pool, run_id: int) -> Stager:
-        """The stager of this run's batches (`pool` lends it connections of its own, if it wants some)."""
+    def stager(self, run_id: int) -> Stager:
+        """The stager of this run's batches."""

@@ -28,7 +28,7 @@ class ApiSource:
         self.upstream = upstream
         self.future_tolerance = future_tolerance
 
-    def stager(self, pool, run_id: int) -> ApiStager:
+    def stager(self, run_id: int) -> ApiStager:
         return ApiStager(run_id)
 
 

@@ -1,7 +1,6 @@
 """Stages an API source's batch: its normalized records and raw payloads, each COPYed in one go."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from service.etl.records import Batch, Reject, Staged
@@ -30,9 +29,6 @@ class ApiStager:
 
     async def prepare(self, connection) -> None:
         await connection.execute(SQL.create_stage_raw_api)
-
-    def ahead(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
-        return batches
 
     async def stage(self, connection, batch: Batch) -> Staged:
         records: ApiRecords = batch.payload

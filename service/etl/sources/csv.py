@@ -6,8 +6,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from service.etl.csv.reader import FileReader
 from service.etl.csv.stager import NAME, CsvStager
 from service.etl.records import Batch, DriftError, SourceError
@@ -31,8 +29,8 @@ class CsvSource:
             return [self.path]
         raise SourceError(f"CSV_PATH {str(self.path)!r} is neither a file nor a directory")
 
-    def stager(self, pool: asyncpg.Pool, run_id: int) -> CsvStager:
-        return CsvStager(pool, run_id)
+    def stager(self, run_id: int) -> CsvStager:
+        return CsvStager(run_id)
 
     async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
