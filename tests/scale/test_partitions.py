@@ -47,7 +47,8 @@ def _migrate(url: str, *, rollback: bool) -> None:
         migrations = read_migrations(str(db.MIGRATIONS_DIR))
         with backend.lock():
             if rollback:
-                backend.rollback_migrations([m for m in backend.to_rollback(migrations) if m.id in (MIGRATION, *AMENDS)])
+                undone = (MIGRATION, *AMENDS)
+                backend.rollback_migrations([m for m in backend.to_rollback(migrations) if m.id in undone])
             else:
                 backend.apply_migrations(backend.to_apply(migrations))
     finally:
