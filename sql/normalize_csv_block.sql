@@ -5,8 +5,9 @@
 -- (sql/select_csv_unstaged_lines.sql finds it by `ord`).
 -- Times are judged in Python (normalize.timestamp and its future check), once per distinct spelling: $3 holds the
 -- spellings it accepted and $4 their times, in the same order. Coins repeat across a block's records too: each
--- distinct name is checked and slugged once, each distinct (symbol, name) spelling made a coin id once (a
--- shuffled file spells a symbol in many cases, a tidy one in one), and each record joins its coin and time.
+-- distinct name is checked and slugged once, each distinct (upper-cased symbol, name) made a coin id once (a
+-- shuffled file spells a symbol in many cases: keyed on the spelling, its coins were four times as many), and
+-- each record joins its coin and time.
 -- The planner has no statistics on the temporary table and would count on a single record: the caller turns
 -- nested loops off (sql/set_nested_loops.sql) so that each record finds its coin and time in a hash; the
 -- subqueries end in OFFSET 0 so that the planner cannot push their work down to every record.
@@ -21,13 +22,14 @@ WITH names AS (
     WHERE name <> '' AND length(name) <= 200
     OFFSET 0
 ), coins AS (
-    SELECT c.raw_symbol, c.raw_name, c.symbol, k.name,
-           lower(c.symbol) || '-' || k.slug AS coin_id, c.symbol || ':' || k.slug AS match_key
-    FROM (SELECT raw_symbol, raw_name, upper(btrim(raw_symbol)) AS symbol
-          FROM (SELECT DISTINCT symbol AS raw_symbol, name AS raw_name FROM stage_csv) AS spellings
-          WHERE $2::boolean OR raw_symbol !~ '[^ -~]') AS c
+    SELECT c.symbol_key, c.raw_name, c.symbol_key AS symbol, k.name,
+           lower(c.symbol_key) || '-' || k.slug AS coin_id, c.symbol_key || ':' || k.slug AS match_key
+    FROM (SELECT DISTINCT upper(btrim(symbol)) AS symbol_key, name AS raw_name
+          FROM stage_csv
+          WHERE $2::boolean OR symbol !~ '[^ -~]'
+          OFFSET 0) AS c
     JOIN names AS k ON k.raw_name = c.raw_name
-    WHERE c.symbol <> '' AND length(c.symbol) <= 64
+    WHERE c.symbol_key <> '' AND length(c.symbol_key) <= 64
     OFFSET 0
 ), times AS (
     SELECT raw, observed_at FROM unnest($3::text[], $4::timestamptz[]) AS t (raw, observed_at)
@@ -39,10 +41,11 @@ SELECT $1, k.coin_id, t.observed_at, k.match_key, k.symbol, k.name, r.rank::inte
        r.market_cap_usd, r.volume_24h_usd, r.percent_change_24h, r.circulating_supply, r.total_supply,
        r.max_supply, r.ord
 FROM stage_csv AS r
-JOIN coins AS k ON k.raw_symbol = r.symbol AND k.raw_name = r.name
+JOIN coins AS k ON k.symbol_key = upper(btrim(r.symbol)) AND k.raw_name = r.name
 JOIN times AS t ON t.raw = r.last_updated
 -- NaN compares above every number and ±Infinity beyond 1e30, so neither passes a range check
-WHERE r.price_usd > 0 AND r.price_usd < 1e30
+WHERE ($2::boolean OR r.symbol !~ '[^ -~]')
+  AND r.price_usd > 0 AND r.price_usd < 1e30
   AND (r.rank IS NULL OR r.rank >= 1 AND r.rank <= 2000000000 AND r.rank = trunc(r.rank))
   AND (r.market_cap_usd IS NULL OR r.market_cap_usd >= 0 AND r.market_cap_usd < 1e30)
   AND (r.volume_24h_usd IS NULL OR r.volume_24h_usd >= 0 AND r.volume_24h_usd < 1e30)
