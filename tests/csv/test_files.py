@@ -240,29 +240,23 @@ async def test_a_header_in_any_shape_is_read_and_rows_keep_their_lines(pool, tmp
     assert drift == ({"ignored_columns": {str(path.resolve()): [ignored]}} if ignored else {})
 
 
-async def test_a_header_only_file_loads_the_rows_appended_later_under_that_header(pool, tmp_path):
+@pytest.mark.parametrize("first, appended, bad_line", [
+    (b'"last_updated","Name","price_usd","symbol"\r\n',
+     b"2026-01-01T00:00:00Z,Bitcoin,1,BTC\r\n2026-01-01T00:00:00Z,Bitcoin,-1,BTC\r\n", 3),
+    (b"\n\n", HEADER.encode() + ROW + b"\n" + BAD + b"\n", 5),
+], ids=["header-only-then-rows", "blank-lines-then-header-and-rows"])
+async def test_rows_appended_to_a_file_that_held_none_load_under_its_header(
+        pool, tmp_path, first, appended, bad_line):
     path = tmp_path / "q.csv"
-    path.write_bytes(b'"last_updated","Name","price_usd","symbol"\r\n')
-    first = await run_source(pool, CsvSource(path))
-    assert (first.status, first.counts.read) == ("success", 0)
+    path.write_bytes(first)
+    outcome = await run_source(pool, CsvSource(path))
+    assert (outcome.status, outcome.counts.read) == ("success", 0)
     with path.open("ab") as handle:
-        handle.write(b"2026-01-01T00:00:00Z,Bitcoin,2,BTC\r\n2026-01-01T00:00:00Z,Bitcoin,-2,BTC\r\n")
-    second = await run_source(pool, CsvSource(path))
-    assert (second.status, second.counts.read, second.counts.inserted) == ("success", 2, 1)
-    assert await pool.fetchval("SELECT location FROM etl_rejects") == f"{path.resolve()}:3"
-    assert await pool.fetchval("SELECT price_usd FROM quotes_latest") == Decimal(2)
-
-
-async def test_a_header_written_after_blank_lines_already_read_is_found(pool, tmp_path):
-    path = tmp_path / "q.csv"
-    path.write_bytes(b"\n\n")
-    first = await run_source(pool, CsvSource(path))
-    assert (first.status, first.counts.read) == ("success", 0)
-    with path.open("ab") as handle:
-        handle.write(HEADER.encode() + ROW + b"\n" + BAD + b"\n")
-    second = await run_source(pool, CsvSource(path))
-    assert (second.status, second.counts.read, second.counts.inserted) == ("success", 2, 1)
-    assert await pool.fetchval("SELECT location FROM etl_rejects") == f"{path.resolve()}:5"
+        handle.write(appended)
+    outcome = await run_source(pool, CsvSource(path))
+    assert (outcome.status, outcome.counts.read, outcome.counts.inserted) == ("success", 2, 1)
+    assert await pool.fetchval("SELECT location FROM etl_rejects") == f"{path.resolve()}:{bad_line}"
+    assert await pool.fetchval("SELECT price_usd FROM quotes_latest") == Decimal(1)
 
 
 async def test_a_replacement_with_its_columns_in_another_order_is_read_by_its_own_header(pool, tmp_path):
