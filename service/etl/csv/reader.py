@@ -120,7 +120,10 @@ class FileReader:
     async def _read_header_record(self, handle) -> tuple[list[str], int] | None:
         """The first record that is not blank, as aiocsv streams it from the file (a BOM dropped), with the line
         ends up to its end; None when the file holds no record. Only that record is read, however it is quoted."""
+        # surrogateescape: bytes that are not UTF-8, in the header or in rows the text buffer reads ahead, must
+        # not stop the reading; the header check below judges them
         async with aiofiles.open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+            # opened by name, so it must be the very file `handle` reads, or the rows would get another file's header
             if _identity(text.fileno()) != _identity(handle.fileno()):
                 raise self._unreadable("the file was replaced while it was read")
             reader = aiocsv.AsyncReader(text)
