@@ -16,7 +16,9 @@ from service.sql import SQL
 
 routes = web.RouteTableDef()
 _SPREAD_PLACES = Decimal("0.000001")
-_SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24h_usd", "observed_at")
+_SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24h_usd", "percent_change_1h",
+                  "percent_change_7d", "ath_price_usd", "ath_at", "fully_diluted_valuation_usd", "high_24h_usd",
+                  "low_24h_usd", "observed_at")
 
 
 @docs(tags=["data"], summary="One asset across sources, with the spread between their prices",

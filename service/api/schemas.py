@@ -93,7 +93,21 @@ class DataQuery(QuerySchema):
             raise ValidationError("min_price is above max_price", field_name="min_price")
 
 
-class Quote(Schema):
+class LaterQuoteFields(Schema):
+    """The quote fields added after the first sources: /data, /history and /assets show them alike."""
+    percent_change_1h = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
+    percent_change_7d = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
+    fully_diluted_valuation_usd = fields.Decimal(allow_none=True, metadata={"description": "CoinGecko only"})
+    high_24h_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "Highest price of the last 24 h; CoinGecko only"})
+    low_24h_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "Lowest price of the last 24 h; CoinGecko only"})
+    ath_price_usd = fields.Decimal(allow_none=True, metadata={
+        "description": "All-time high price; both API sources; null for CSV"})
+    ath_at = fields.DateTime(allow_none=True, metadata={"description": "When the all-time high was reached"})
+
+
+class Quote(LaterQuoteFields):
     symbol = fields.String(metadata={"example": "BTC"})
     name = fields.String(metadata={"example": "Bitcoin"})
     source = fields.String(metadata={"example": "coinpaprika"})
@@ -104,19 +118,9 @@ class Quote(Schema):
     market_cap_usd = fields.Decimal(allow_none=True)
     volume_24h_usd = fields.Decimal(allow_none=True)
     percent_change_24h = fields.Decimal(allow_none=True)
-    percent_change_1h = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
-    percent_change_7d = fields.Decimal(allow_none=True, metadata={"description": "Both API sources; null for CSV"})
     circulating_supply = fields.Decimal(allow_none=True)
     total_supply = fields.Decimal(allow_none=True)
     max_supply = fields.Decimal(allow_none=True)
-    fully_diluted_valuation_usd = fields.Decimal(allow_none=True, metadata={"description": "CoinGecko only"})
-    high_24h_usd = fields.Decimal(allow_none=True, metadata={
-        "description": "Highest price of the last 24 h; CoinGecko only"})
-    low_24h_usd = fields.Decimal(allow_none=True, metadata={
-        "description": "Lowest price of the last 24 h; CoinGecko only"})
-    ath_price_usd = fields.Decimal(allow_none=True, metadata={
-        "description": "All-time high price; both API sources; null for CSV"})
-    ath_at = fields.DateTime(allow_none=True, metadata={"description": "When the all-time high was reached"})
     observed_at = fields.DateTime(metadata={"example": "2026-11-25T16:00:00Z"})
     ingested_at = fields.DateTime()
 
@@ -320,7 +324,7 @@ class AssetPath(Schema):
                            metadata={"description": "The symbol, case-insensitive", "example": "BTC"})
 
 
-class SourceQuote(Schema):
+class SourceQuote(LaterQuoteFields):
     source = fields.String(metadata={"example": "coingecko"})
     coin_id = fields.String(metadata={"example": "bitcoin"})
     price_usd = fields.Decimal(metadata={"example": 88582.89})

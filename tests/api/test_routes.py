@@ -103,6 +103,35 @@ async def test_assets_side_by_side_with_spread_and_namesakes_apart(client, pool,
     assert (await get_json(client, "/assets/NOPE", 404))["error"]["code"] == "not_found"
 
 
+LATER_FIELDS = ("percent_change_1h", "percent_change_7d", "ath_price_usd", "ath_at", "fully_diluted_valuation_usd",
+                "high_24h_usd", "low_24h_usd")
+
+
+async def test_assets_show_the_later_quote_fields_as_data_does_with_their_digits(client, pool, tmp_path):
+    await load_csv(pool, tmp_path / "a.csv", "BTC,Bitcoin,100,5,5,1,1,2026-01-01T00:00:00Z\n")
+    await pool.execute("""
+        INSERT INTO quotes_latest (source, coin_id, observed_at, asset_id, symbol, name, price_usd, run_id,
+                                   percent_change_1h, percent_change_7d, ath_price_usd, ath_at,
+                                   fully_diluted_valuation_usd, high_24h_usd, low_24h_usd)
+        SELECT 'coingecko', 'bitcoin', observed_at, asset_id, symbol, name, 101.5, run_id,
+               -0.0123456789, 12.50, 69045.123456789012345, '2021-11-10T14:24:11.849Z',
+               1767228651784.000, 1.10000, 0.00000001234
+        FROM quotes_latest""")
+    response = await client.get("/assets/BTC")
+    raw = await response.read()
+    for digits in (b'"percent_change_1h":-0.0123456789', b'"percent_change_7d":12.50',
+                   b'"ath_price_usd":69045.123456789012345', b'"ath_at":"2021-11-10T14:24:11.849000Z"',
+                   b'"fully_diluted_valuation_usd":1767228651784.000', b'"high_24h_usd":1.10000',
+                   b'"low_24h_usd":0.00000001234'):
+        assert digits in raw, digits
+    sources = {s["source"]: s for s in loads_exact(raw)["assets"][0]["sources"]}
+    assert {name: sources["csv"][name] for name in LATER_FIELDS} == dict.fromkeys(LATER_FIELDS)
+    data = {r["source"]: r for r in (await get_json(client, "/data?symbol=BTC"))["data"]}
+    for source in ("coingecko", "csv"):
+        assert {name: sources[source][name] for name in LATER_FIELDS} == {
+            name: data[source][name] for name in LATER_FIELDS}, source
+
+
 async def insert_run(pool, source, status, rows, seconds, nbytes=1000):
     return await pool.fetchval(
         "INSERT INTO etl_runs (source, status, rows_read, bytes_read, started_at, finished_at) "

@@ -6,6 +6,8 @@ import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
 from service.etl.pipeline import run_source
 from service.etl.sources.csv import CsvSource
 from tests.csv.support import HEADER as FULL_HEADER
@@ -204,3 +206,86 @@ async def test_an_empty_file_is_passed_over_until_it_has_rows(pool, tmp_path):
     path.write_text(HEADER + rows(0, 2))
     outcome = await run_source(pool, CsvSource(tmp_path))
     assert (outcome.status, outcome.counts.read, outcome.counts.inserted) == ("success", 2, 2)
+
+
+ROW = b"BTC,Bitcoin,1,2026-01-01T00:00:00Z"
+BAD = b"BTC,Bitcoin,-1,2026-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 21, 64])
+@pytest.mark.parametrize("head, newline, bad_line, ignored", [
+    (HEADER.encode().rstrip(), b"\n", 3, None),
+    (HEADER.encode().rstrip(), b"\r\n", 3, None),
+    (b"\xef\xbb\xbf" + HEADER.encode().rstrip(), b"\n", 3, None),
+    (b'\xef\xbb\xbf"Symbol",name,price_usd,last_updated', b"\n", 3, None),
+    (b"\n\r\n\n" + HEADER.encode().rstrip(), b"\n", 6, None),
+    (b"\xef\xbb\xbf\n" + HEADER.encode().rstrip(), b"\r\n", 4, None),
+    (b'symbol,name,"my\nnote",price_usd,last_updated', b"\n", 4, "my\nnote"),
+    (b'symbol,name,"my\r\n""note""",price_usd,last_updated', b"\r\n", 4, 'my\r\n"note"'),
+    (b"symbol,name,n\xffote,price_usd,last_updated", b"\n", 3, "n\\xffote"),
+    (b"symbol,name,n\x00ote,price_usd,last_updated", b"\n", 3, "n\\x00ote"),
+], ids=["lf", "crlf", "bom", "bom-quoted", "blank-lines-first", "bom-blank-line-crlf", "quoted-newline",
+        "quoted-crlf-and-quotes", "undecodable-ignored-column", "nul-in-ignored-column"])
+async def test_a_header_in_any_shape_is_read_and_rows_keep_their_lines(pool, tmp_path, head, newline, bad_line,
+                                                                       ignored, block_bytes):
+    path = tmp_path / "q.csv"
+    extra = b"x," if ignored else b""  # a value for the ignored third column
+    path.write_bytes(head + newline + newline.join(row[:12] + extra + row[12:] for row in (ROW, BAD)) + newline)
+    outcome = await run_source(pool, CsvSource(path, block_bytes=block_bytes))
+    assert outcome.status == "success", outcome.error
+    assert (outcome.counts.read, outcome.counts.inserted, outcome.counts.rejected) == (2, 1, 1)
+    assert await pool.fetchval("SELECT location FROM etl_rejects") == f"{path.resolve()}:{bad_line}"
+    assert await pool.fetchval("SELECT price_usd FROM quotes_latest") == Decimal(1)
+    drift = (await run_row(pool, outcome.run_id))["drift"]
+    assert drift == ({"ignored_columns": {str(path.resolve()): [ignored]}} if ignored else {})
+
+
+@pytest.mark.parametrize("first, appended, bad_line", [
+    (b'"last_updated","Name","price_usd","symbol"\r\n',
+     b"2026-01-01T00:00:00Z,Bitcoin,1,BTC\r\n2026-01-01T00:00:00Z,Bitcoin,-1,BTC\r\n", 3),
+    (b"\n\n", HEADER.encode() + ROW + b"\n" + BAD + b"\n", 5),
+], ids=["header-only-then-rows", "blank-lines-then-header-and-rows"])
+async def test_rows_appended_to_a_file_that_held_none_load_under_its_header(
+        pool, tmp_path, first, appended, bad_line):
+    path = tmp_path / "q.csv"
+    path.write_bytes(first)
+    outcome = await run_source(pool, CsvSource(path))
+    assert (outcome.status, outcome.counts.read) == ("success", 0)
+    with path.open("ab") as handle:
+        handle.write(appended)
+    outcome = await run_source(pool, CsvSource(path))
+    assert (outcome.status, outcome.counts.read, outcome.counts.inserted) == ("success", 2, 1)
+    assert await pool.fetchval("SELECT location FROM etl_rejects") == f"{path.resolve()}:{bad_line}"
+    assert await pool.fetchval("SELECT price_usd FROM quotes_latest") == Decimal(1)
+
+
+async def test_a_replacement_with_its_columns_in_another_order_is_read_by_its_own_header(pool, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + rows(0, 2))
+    await run_source(pool, CsvSource(path))
+    path.write_bytes(b"\xef\xbb\xbfprice_usd,last_updated,symbol,name\r\n7,2026-02-01T00:00:00Z,ETH,Ethereum\r\n")
+    outcome = await run_source(pool, CsvSource(path))
+    assert (outcome.status, outcome.counts.read, outcome.counts.inserted) == ("success", 1, 1)
+    assert await pool.fetchval("SELECT price_usd FROM quotes_latest WHERE symbol = 'ETH'") == Decimal(7)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"symbol,name,price_usd,last_updated,no\"te\n" + ROW + b",x\n" + ROW + b",y\n",
+     "unreadable header row: its end is unclear (a quote that does not pair up, or line ends that are lone "
+     "carriage returns)"),
+    (HEADER.encode().replace(b"\n", b"\r") + ROW + b"\r",
+     "unreadable header row: its end is unclear (a quote that does not pair up, or line ends that are lone "
+     "carriage returns)"),
+    (HEADER.encode().rstrip() + b"," + b"x" * 200_000 + b"\n" + ROW + b",y\n",
+     "unreadable header row: unparseable CSV: field larger than field limit (131072)"),
+    (b"sym\xffbol,name,price_usd,last_updated\n" + ROW + b"\n",
+     "header lacks required column(s) symbol; 'symbol' may have been renamed to 'sym\\udcffbol' (confidence 0.92)"),
+], ids=["stray-quote", "lone-carriage-returns", "over-long-field", "undecodable-required-column"])
+async def test_an_unreadable_header_fails_loudly_and_loads_nothing_of_its_file(pool, tmp_path, content, reason):
+    (tmp_path / "a.csv").write_bytes(content)
+    (tmp_path / "b.csv").write_text(HEADER + rows(0, 2, "ETH", "Ethereum"))
+    outcome = await run_source(pool, CsvSource(tmp_path))
+    assert outcome.status == "failed"
+    assert f"CSV {(tmp_path / 'a.csv').resolve()}: {reason}" in outcome.error
+    assert (await run_row(pool, outcome.run_id))["status"] == "failed"  # the findings were recorded
+    assert [r["symbol"] for r in await pool.fetch("SELECT symbol FROM quotes_latest")] == ["ETH"]
