@@ -110,7 +110,7 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
 
         batches = source.batches(checkpoints, known)
         async with contextlib.aclosing(batches), turns.lanes(pool, connection, prepare) as lanes:
-            await turns.store_in_turn(lanes, batches, stage, write, should_stop)
+            await turns.store_in_turn(lanes, batches, stager.keep_raw, stage, write, should_stop)
         outcome.status = "success"
     except asyncio.CancelledError:
         outcome.status, outcome.error = "failed", "cancelled by shutdown; resumes from its checkpoint"

@@ -15,34 +15,37 @@ class StopRequested(Exception):
     """The process is shutting down; the run stops between batches, its checkpoint kept."""
 
 
-# stage(connection, batch) -> what write needs; write(connection, batch, staged) -> what to do once committed;
-# both run in the batch's transaction
+# keep_raw(connection, batch); stage(connection, batch) -> what write needs; write(connection, batch, staged) ->
+# what to do once committed: all three in the batch's transaction
+KeepRaw = Callable[[asyncpg.Connection, Batch], Awaitable[None]]
 Stage = Callable[[asyncpg.Connection, Batch], Awaitable[Any]]
 Write = Callable[[asyncpg.Connection, Batch, Any], Awaitable[Callable[[], None]]]
 
 
-async def store_in_turn(connections: Sequence[asyncpg.Connection], batches: AsyncIterator[Batch], stage: Stage,
-                        write: Write, should_stop: Callable[[], bool] = lambda: False) -> None:
+async def store_in_turn(connections: Sequence[asyncpg.Connection], batches: AsyncIterator[Batch], keep_raw: KeepRaw,
+                        stage: Stage, write: Write, should_stop: Callable[[], bool] = lambda: False) -> None:
     """Stores every batch in one transaction of its own, in order; the first failure stops the run and is raised.
 
-    Stagings run one at a time in batch order, and so do writes, each after the batch before committed. So a
-    batch only ever waits in the database for an earlier one (the same raw record staged twice, a row it also
-    writes), never for a later one, which waits for it in Python where no deadlock detector could see."""
+    A batch's raw records are kept in batch order, after the batch before kept its own; its staging (this
+    connection's temporary tables only) overlaps anything; its writes follow the commit of the batch before.
+    So a batch only ever waits in the database for an earlier one (a raw record both hold, a row both write),
+    never for a later one, which waits for it in Python where no deadlock detector could see."""
     free: asyncio.Queue[asyncpg.Connection] = asyncio.Queue()
     for connection in connections:
         free.put_nowait(connection)
     in_flight: list[asyncio.Task] = []
-    staged_before: asyncio.Event | None = None
+    kept_before: asyncio.Event | None = None
 
-    async def store(connection, batch: Batch, staged_before: asyncio.Event | None, staged: asyncio.Event,
+    async def store(connection, batch: Batch, kept_before: asyncio.Event | None, kept: asyncio.Event,
                     written_before: asyncio.Task | None) -> None:
         async with connection.transaction():
             try:
-                if staged_before is not None:
-                    await staged_before.wait()
-                result = await stage(connection, batch)
+                if kept_before is not None:
+                    await kept_before.wait()
+                await keep_raw(connection, batch)
             finally:
-                staged.set()
+                kept.set()
+            result = await stage(connection, batch)
             if written_before is not None:
                 await written_before  # raises its failure: this batch then rolls back too
             committed = await write(connection, batch, result)
@@ -52,12 +55,12 @@ async def store_in_turn(connections: Sequence[asyncpg.Connection], batches: Asyn
         async for batch in batches:
             connection = await free.get()
             _raise_failure(in_flight)
-            staged = asyncio.Event()
-            task = asyncio.ensure_future(store(connection, batch, staged_before, staged,
+            kept = asyncio.Event()
+            task = asyncio.ensure_future(store(connection, batch, kept_before, kept,
                                                in_flight[-1] if in_flight else None))
             task.add_done_callback(lambda _, connection=connection: free.put_nowait(connection))
             in_flight = [t for t in in_flight if not t.done()] + [task]
-            staged_before = staged
+            kept_before = kept
             if should_stop():
                 raise StopRequested("stopped by shutdown at a batch boundary; resumes from its checkpoint")
     except asyncio.CancelledError:

@@ -14,6 +14,7 @@ from service.etl.sources.csv import CsvSource
 from tests.conftest import replace
 from tests.csv.support import HEADER, snapshot, wipe
 from tests.csv.test_ways import ROWS
+from tests.etl.conftest import run_all, table_counts
 
 
 def _rows(count: int) -> list[str]:
@@ -27,11 +28,11 @@ def overlaps(monkeypatch) -> list[int]:
     calls: list[int] = []
     store = turns.store_in_turn
 
-    async def spy(connections, batches, stage, write, should_stop=lambda: False):
+    async def spy(connections, batches, keep_raw, stage, write, should_stop=lambda: False):
         async def spied_stage(connection, batch):
             calls.append(connections.index(connection))
             return await stage(connection, batch)
-        await store(connections, batches, spied_stage, write, should_stop)
+        await store(connections, batches, keep_raw, spied_stage, write, should_stop)
     monkeypatch.setattr(turns, "store_in_turn", spy)
     return calls
 
@@ -104,7 +105,7 @@ async def test_a_failed_batch_stops_the_run_and_the_batch_after_it_rolls_back(po
     path.write_text(HEADER + "\n".join(_rows(600)) + "\n", encoding="utf-8")
     store, written = turns.store_in_turn, []
 
-    async def failing_third(connections, batches, stage, write, should_stop=lambda: False):
+    async def failing_third(connections, batches, keep_raw, stage, write, should_stop=lambda: False):
         async def slow_stage(connection, batch):
             if len(written) == 2:  # the fourth batch is staged (it may write nothing) while the third fails
                 await asyncio.sleep(0.05)
@@ -115,7 +116,7 @@ async def test_a_failed_batch_stops_the_run_and_the_batch_after_it_rolls_back(po
             if len(written) == 3:
                 raise RuntimeError("injected failure writing the third batch")
             return await write(connection, batch, staged)
-        await store(connections, batches, slow_stage, write_or_fail, should_stop)
+        await store(connections, batches, keep_raw, slow_stage, write_or_fail, should_stop)
     monkeypatch.setattr(turns, "store_in_turn", failing_third)
     failed = await run_source(pool, CsvSource(path, block_bytes=2048))
     assert failed.status == "failed" and "injected failure" in failed.error
@@ -130,3 +131,16 @@ async def test_a_failed_batch_stops_the_run_and_the_batch_after_it_rolls_back(po
     assert resumed.status == "success", resumed.error
     assert resumed.counts.inserted == 600 - stored
     assert await pool.fetchval("SELECT count(*) FROM quotes_history") == 600
+
+
+async def test_pages_repeating_a_record_store_it_once_without_waiting_on_each_other(pool, etl_settings, gecko):
+    """CoinGecko's pages shift while a run walks them: a coin can come twice, byte for byte, on two pages staged
+    at once on the two connections. The later page waits for the earlier one's raw record, never the reverse."""
+    coins = gecko.coins[:55]
+    gecko.coins = coins[:30] + coins[25:55]  # page 2 (of 30 a page) repeats page 1's last five coins
+    outcomes = await asyncio.wait_for(run_all(pool, etl_settings, only=("coingecko",)), timeout=60)
+    outcome = outcomes["coingecko"]
+    assert outcome.status == "success", outcome.error
+    counts = await table_counts(pool, "coingecko")
+    assert counts["raw_api"] == counts["history"] == counts["latest"] == 55
+    assert (outcome.counts.inserted, outcome.counts.unchanged) == (55, 5)

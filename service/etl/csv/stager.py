@@ -16,10 +16,13 @@ class CsvStager:
     async def prepare(self, connection) -> None:
         await connection.execute(SQL.create_stage_csv)
 
-    async def stage(self, connection, batch: Batch) -> Staged:
+    async def keep_raw(self, connection, batch: Batch) -> None:
         block: CsvBlock = batch.payload
         if block.raw is not None:
             await connection.execute(SQL.insert_raw_csv_block, self.run_id, *block.raw)
+
+    async def stage(self, connection, batch: Batch) -> Staged:
+        block: CsvBlock = batch.payload
         quotes: list[tuple] = []
         rejects: list[Reject] = [*block.refused, *([block.file_skipped] if block.file_skipped else [])]
         read = len(block.refused)

@@ -11,14 +11,17 @@ from service.etl.records import Batch, Staged
 
 
 class Stager(Protocol):
-    """Stages one source's batches into stage_quotes, in the transaction that stores each batch (while the batch
-    before is written on another connection: so `stage` writes no shared table but its source's raw records)."""
+    """Stages one source's batches into stage_quotes, in the transaction that stores each batch."""
 
     async def prepare(self, connection: asyncpg.Connection) -> None:
         """Creates the per-connection tables `stage` needs on each connection (stage_quotes exists already)."""
 
+    async def keep_raw(self, connection: asyncpg.Connection, batch: Batch) -> None:
+        """Stores the batch's raw records as received (called in batch order)."""
+
     async def stage(self, connection: asyncpg.Connection, batch: Batch) -> Staged:
-        """Puts the batch's valid quotes into stage_quotes; says what was read and refused."""
+        """Puts the batch's valid quotes into stage_quotes; says what was read and refused. Runs while other
+        batches are staged and written on other connections: it writes this connection's temporary tables only."""
 
 
 class Source(Protocol):

@@ -30,11 +30,14 @@ class ApiStager:
     async def prepare(self, connection) -> None:
         await connection.execute(SQL.create_stage_raw_api)
 
-    async def stage(self, connection, batch: Batch) -> Staged:
+    async def keep_raw(self, connection, batch: Batch) -> None:
         records: ApiRecords = batch.payload
         if records.raw:
             await connection.copy_records_to_table("stage_raw_api", records=records.raw, columns=RAW_API_COLUMNS)
             await connection.fetchval(SQL.insert_raw_api_records, self.run_id)
+
+    async def stage(self, connection, batch: Batch) -> Staged:
+        records: ApiRecords = batch.payload
         if records.quotes:
             await connection.copy_records_to_table("stage_quotes", records=records.quotes, columns=records.columns)
         return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped)
