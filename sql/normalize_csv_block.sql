@@ -53,3 +53,6 @@ WHERE ($2::boolean OR r.symbol !~ '[^ -~]')
   AND (r.circulating_supply IS NULL OR r.circulating_supply >= 0 AND r.circulating_supply < 1e30)
   AND (r.total_supply IS NULL OR r.total_supply >= 0 AND r.total_supply < 1e30)
   AND (r.max_supply IS NULL OR r.max_supply >= 0 AND r.max_supply < 1e30)
+-- each coin's quotes together: the history insert then meets each coin's index pages once, not at random (a
+-- shuffled file: ~3 % of the whole load; a tidy one: no change)
+ORDER BY k.coin_id COLLATE "C"
