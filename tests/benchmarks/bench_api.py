@@ -1,6 +1,6 @@
 """Target 4 of issue 5: requests/s of GET /data and GET /history vs an aiohttp app answering the same bytes.
 
-    /tmp/venv/bin/python tests/benchmarks/bench_api.py [--connections 32] [--duration 10] [--repeat 3]
+    .venv/bin/python tests/benchmarks/bench_api.py [--connections 32] [--duration 10] [--repeat 3]
 
 Loads a generated CSV into a fresh database, starts `python -m service` on it, records each route's body, starts
 a static aiohttp app (its own process) answering those bytes from memory, and drives both with the same load

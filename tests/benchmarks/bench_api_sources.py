@@ -1,6 +1,6 @@
 """Target 5 of issue 5: normalize and load 10,000 CoinPaprika tickers and 40 CoinGecko pages in < 2 s of CPU.
 
-    /tmp/venv/bin/python tests/benchmarks/bench_api_sources.py [--coins 10000] [--pages 40] [--repeat 3]
+    .venv/bin/python tests/benchmarks/bench_api_sources.py [--coins 10000] [--pages 40] [--repeat 3]
 
 Serves the payloads from the local fakes (tests/fakes/upstream.py) in this process and runs
 `python -m service etl --source coinpaprika --source coingecko` on a fresh database as a child process;

@@ -1,6 +1,6 @@
 r"""Targets 1-3 of issue 5: CSV ingest time vs `psql \copy`, incremental re-runs, peak RSS of the ingest process.
 
-    /tmp/venv/bin/python tests/benchmarks/bench_csv_ingest.py [--rows 1000000] [--repeat 3] [--big] [--messy]
+    .venv/bin/python tests/benchmarks/bench_csv_ingest.py [--rows 1000000] [--repeat 3] [--big] [--messy]
         [--profile py-spy|pyinstrument --profile-out FILE]
 
 `--messy` ingests the messy file of issue 14 (generate_messy_csv.py: shuffled, mixed time and symbol spellings,

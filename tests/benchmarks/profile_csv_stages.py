@@ -1,6 +1,6 @@
 """Where a CSV ingest's time goes: database time per SQL statement vs Python time in the source, in one process.
 
-    /tmp/venv/bin/python tests/benchmarks/profile_csv_stages.py [--rows 1000000] [--batch-bytes 2097152] [--messy]
+    .venv/bin/python tests/benchmarks/profile_csv_stages.py [--rows 1000000] [--batch-bytes 2097152] [--messy]
 
 Runs the service's own pipeline (`service.etl.pipeline.run_source` over `CsvSource`) in this process on a
 fresh, migrated database, with the connections wrapped so every awaited database call is timed under the
