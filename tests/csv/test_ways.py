@@ -333,12 +333,12 @@ async def test_crlf_line_ends(pool, tmp_path, judged):
     assert judged == [3]  # the refused record, its carriage return gone as in the csv module's reading
 
 
-@pytest.mark.parametrize(("record", "only_postgresql"), [
+@pytest.mark.parametrize(("record", "disputed"), [
     (b"BTC,Bitcoin,0x1A,,\n", True), (b"BTC,Bitcoin,1_000\n", True), (b'A,B," -0b101 ",x\n', True),
     (b"A,B,+0o17", True), (b"A,B,1.5e1_0\n", True), (b"A,B,2,x\nC,D,0X1f\n", True),
-    # not numbers to PostgreSQL either: the block stays on the COPY way
+    # read alike by both readers, or by neither: the block stays on the COPY way
     (b"ZRX,0x Protocol,1.5\n", False), (b"A,0xBitcoin,1\n", False), (b"A,see_ticket,1\n", False),
     (b"A,B,1.5,2026-01-01_x\n", False), (b"A,B,00x1\n", False), (b"A,B,10x\n", False), (b"A,B,1.5\n", False),
 ])
-def test_numbers_only_postgresql_reads_are_found_in_any_field(record, only_postgresql):
-    assert copy_way._pg_only_number(record) is only_postgresql
+def test_numbers_the_two_readers_may_read_differently_are_found_in_any_field(record, disputed):
+    assert copy_way._disputed_number(record) is disputed

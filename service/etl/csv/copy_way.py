@@ -22,9 +22,10 @@ _PRINTABLE = bytes(range(0x20, 0x7f)) + b"\r\n"
 # after a closing quote, a quoted field spanning lines), the block is read in Python.
 _FIELD = rb'(?:"(?:[^"\n]|"")*"|[^",\n]*)'
 _WELL_QUOTED = re.compile(rb"(?:%s(?:,%s)*\n)*(?:%s(?:,%s)*)?" % ((_FIELD,) * 4))
-# a field PostgreSQL 16+ reads as a number and Decimal does not ('1_000', '0x1A', '0o17', '0b101'), or more
-_PG_ONLY_NUMBER = re.compile(rb'\s*"?\s*[+-]?(?:0[xXoObB][0-9a-fA-F_]*|[0-9_.]+(?:[eE][+-]?[0-9_]*)?)\s*"?\s*')
-# the digit 0 as 0 and the letters of a 0x/0o/0b prefix as x, every other byte as a space (see _pg_only_number)
+# a field the two readers may take differently: '1_000' (Decimal and PostgreSQL 16+ read it, 15 does not) and
+# '0x1A', '0o17', '0b101' (PostgreSQL 16+ only); a few non-numbers match too, which costs only speed
+_DISPUTED_NUMBER = re.compile(rb'\s*"?\s*[+-]?(?:0[xXoObB][0-9a-fA-F_]*|[0-9_.]+(?:[eE][+-]?[0-9_]*)?)\s*"?\s*')
+# the digit 0 as 0 and the letters of a 0x/0o/0b prefix as x, every other byte as a space (see _disputed_number)
 _PREFIX_BYTES = bytes(ord("0") if b == ord("0") else ord("x") if chr(b) in "xXoObB" else ord(" ") for b in range(256))
 # every byte that can be part of a decimal number as 9, any other as a comma (see _long_number)
 _NUMBER_BYTES = bytes(ord("9") if chr(b) in "0123456789.eE+-" else ord(",") for b in range(256))
@@ -38,7 +39,7 @@ def can_take(block: CsvBlock) -> bool:
     data = block.data
     return (block.header is not None and block.header.stage_columns() is not None
             and (b'"' not in data or _WELL_QUOTED.fullmatch(data) is not None)
-            and not _pg_only_number(data) and not _long_number(data))
+            and not _disputed_number(data) and not _long_number(data))
 
 
 class _BadLine(Exception):
@@ -126,17 +127,17 @@ def _plain(data: bytes) -> bool:
     return not data.translate(None, _PRINTABLE) and data.count(b"\r") == data.count(b"\r\n")
 
 
-def _pg_only_number(data: bytes) -> bool:
-    """Whether some field might be a number only PostgreSQL reads. Such spellings are rare, so each place one could
-    start (an underscore, a 0 before x/o/b) is found by a byte search (a regex over the block costs ten times more)
-    and only its field is matched."""
+def _disputed_number(data: bytes) -> bool:
+    """Whether some field might be a number PostgreSQL and Decimal read differently. Such spellings are rare, so
+    each place one could start (an underscore, a 0 before x/o/b) is found by a byte search (a regex over the block
+    costs five times more) and only its field is matched."""
     prefixes = data.translate(_PREFIX_BYTES)
     for needle, text in ((b"_", data), (b"0x", prefixes)):
         at = text.find(needle)
         while at >= 0:
             start = max(data.rfind(b",", 0, at), data.rfind(b"\n", 0, at)) + 1
             ends = [end for end in (data.find(b",", at), data.find(b"\n", at)) if end >= 0]
-            if _PG_ONLY_NUMBER.fullmatch(data, start, min(ends, default=len(data))):
+            if _DISPUTED_NUMBER.fullmatch(data, start, min(ends, default=len(data))):
                 return True
             at = text.find(needle, at + 1)
     return False
