@@ -15,10 +15,8 @@ NAME = "csv"
 _RAW_LIMIT = 10_000
 
 
-def decode(data: bytes, *, at_file_start: bool = False) -> tuple[str, bool]:
+def decode(data: bytes) -> tuple[str, bool]:
     """The bytes' text, and whether some of it was not valid UTF-8 (kept as surrogate escapes)."""
-    if at_file_start and data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:
