@@ -7,39 +7,34 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from aiohttp_apispec import validation_middleware
 
 from service import db, metrics, partitions
-from service.api import ROUTES, cursors, openapi
-from service.api.response_cache import ResponseCache
-from service.api.snapshots import Snapshots
-from service.errors import error_middleware, validation_error
+from service.api import ROUTES, openapi
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
-from service import http_errors
-from service.http_errors import MAX_HEADER_BYTES, MAX_URL_BYTES
-from service.api.cooldown import TriggerCooldown
-from service.keys import (ADMIN_COOLDOWN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
-                          SNAPSHOTS)
 from service.listener import listen_forever
-from service.http_headers import add_headers, cors_preflight
-from service.middlewares import rate_limit, refuse_bodies, request_context, response_cache
-from service.ratelimit import ClientRateLimiter
 from service.replicas import ReadRouter
 from service.settings import Settings
+from service.web import cursors, unparsable
+from service.web.cache import ResponseCache
+from service.web.cooldown import TriggerCooldown
+from service.web.errors import validation_error
+from service.web.headers import add_headers
+from service.web.keys import (ADMIN_COOLDOWN, DSN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
+                              SNAPSHOTS)
+from service.web.middlewares import chain
+from service.web.ratelimit import ClientRateLimiter
+from service.web.snapshots import Snapshots
+from service.web.unparsable import MAX_HEADER_BYTES, MAX_URL_BYTES
 
 log = logging.getLogger(__name__)
-DSN = web.AppKey("dsn", str)
 MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
-    # cache hits are answered before validation; the rate limiter is out of the chain when it is off
-    http_errors.install()
-    limited = [rate_limit] if settings.api_rate_limit > 0 else []
+    unparsable.install()
     app = web.Application(
-        middlewares=[request_context, error_middleware, refuse_bodies, cors_preflight, *limited, response_cache,
-                     validation_middleware],
+        middlewares=chain(settings),
         client_max_size=MAX_BODY_BYTES,
         # no route reads a body: never inflate one (a gzip bomb would cost CPU before any handler ran)
         handler_args={"max_line_size": MAX_URL_BYTES, "max_field_size": MAX_HEADER_BYTES, "auto_decompress": False},

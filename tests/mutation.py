@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("service.etl.normalize", "service.etl.drift", "service.api.cursors", "service.ratelimit",
+MODULES = ("service.etl.normalize", "service.etl.drift", "service.web.cursors", "service.web.ratelimit",
            "service.settings", "service.etl.csv.blocks")
 CAUGHT = {"killed", "timeout"}
 

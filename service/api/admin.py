@@ -7,14 +7,14 @@ import math
 from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
-from service.api.deadline import db_deadline
 from service.api.openapi import BEARER, errors
 from service.api.schemas import EtlStarted
-from service.errors import ApiError
 from service.etl.scheduler import RunInProgress
-from service.keys import ADMIN_COOLDOWN, POOL, SCHEDULER, SETTINGS
-from service.responses import success_response
 from service.sql import SQL
+from service.web.deadline import db_deadline
+from service.web.errors import ApiError
+from service.web.keys import ADMIN_COOLDOWN, POOL, SCHEDULER, SETTINGS
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 _BEARER = "bearer "

@@ -6,13 +6,13 @@ from decimal import Decimal
 from aiohttp import web
 from aiohttp_apispec import docs, match_info_schema, response_schema
 
-from service.api.deadline import db_deadline
 from service.api.openapi import errors
 from service.api.schemas import AssetEnvelope, AssetPath
-from service.errors import ApiError
-from service.keys import READER
-from service.responses import success_response
 from service.sql import SQL
+from service.web.deadline import db_deadline
+from service.web.errors import ApiError
+from service.web.keys import READER
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 _SPREAD_PLACES = Decimal("0.000001")

@@ -7,14 +7,15 @@ import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
-from service.api import cursors, series_cursors
+from service.api import series
 from service.api.candle_schemas import INTERVALS, CandlesEnvelope, CandlesQuery
-from service.api.deadline import db_deadline
-from service.api.etags import cache_headers, generation_etag
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
-from service.keys import READER, SNAPSHOTS
-from service.responses import success_response
 from service.sql import SQL
+from service.web import cursors
+from service.web.deadline import db_deadline
+from service.web.keys import READER, SNAPSHOTS
+from service.web.responses import cache_headers, generation_etag
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 
@@ -41,10 +42,10 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
     after = (_EARLIEST, "", "")
     if "cursor" in query:
         state = cursors.decode(query["cursor"], {"q": dict, "k": list})
-        query = series_cursors.series_query(state, query, set(request.query), _BOUND)
+        query = series.series_query(state, query, set(request.query), _BOUND)
         if query.get("interval") not in INTERVALS:
             raise cursors.invalid()
-        after = series_cursors.time_key(state["k"])
+        after = series.time_key(state["k"])
     etag = generation_etag(request.app[SNAPSHOTS].data_version, request.rel_url.raw_query_string)
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=cache_headers(etag))

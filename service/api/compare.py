@@ -4,13 +4,13 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
-from service.api.deadline import db_deadline
 from service.api.openapi import errors
 from service.api.schemas import Comparison, CompareQuery
-from service.errors import ApiError
-from service.keys import POOL
-from service.responses import success_response
 from service.sql import SQL
+from service.web.deadline import db_deadline
+from service.web.errors import ApiError
+from service.web.keys import POOL
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 _SIDE_FIELDS = ("id", "status", "rows_read", "rows_inserted", "rows_rejected", "duration_seconds", "started_at")

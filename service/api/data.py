@@ -7,13 +7,13 @@ from decimal import Decimal, InvalidOperation
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
-from service.api import cursors
-from service.api.deadline import db_deadline
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import SORT_CHOICES, DataQuery, PageEnvelope
-from service.api.snapshots import Snapshot, order_key
-from service.keys import SNAPSHOTS
-from service.responses import success_response
+from service.web import cursors
+from service.web.deadline import db_deadline
+from service.web.keys import SNAPSHOTS
+from service.web.responses import success_response
+from service.web.snapshots import Snapshot, order_key
 
 routes = web.RouteTableDef()
 

@@ -10,9 +10,9 @@ from aiohttp_apispec import docs, response_schema
 from marshmallow import Schema, fields
 
 from service.api.schemas import LastRun
-from service.keys import POOL, READER, SETTINGS
-from service.responses import success_response
 from service.sql import SQL
+from service.web.keys import POOL, READER, SETTINGS
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 # "since start-up": a source must have succeeded (on any replica) after this process started to count as healthy

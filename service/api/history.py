@@ -7,14 +7,15 @@ import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
-from service.api import cursors, series_cursors
-from service.api.deadline import db_deadline
-from service.api.etags import cache_headers, generation_etag
+from service.api import series
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import HistoryEnvelope, HistoryQuery
-from service.keys import READER, SNAPSHOTS
-from service.responses import success_response
 from service.sql import SQL
+from service.web import cursors
+from service.web.deadline import db_deadline
+from service.web.keys import READER, SNAPSHOTS
+from service.web.responses import cache_headers, generation_etag
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 
@@ -39,8 +40,8 @@ async def get_history(request: web.Request) -> web.StreamResponse:
     after = (_EARLIEST, "", "")
     if "cursor" in query:
         state = cursors.decode(query["cursor"], {"q": dict, "k": list})
-        query = series_cursors.series_query(state, query, set(request.query), _BOUND)
-        after = series_cursors.time_key(state["k"])
+        query = series.series_query(state, query, set(request.query), _BOUND)
+        after = series.time_key(state["k"])
     symbol, source = query["symbol"], query.get("source")
     # the data version names the answer; the latest-state snapshot itself is not needed here
     etag = generation_etag(request.app[SNAPSHOTS].data_version, request.rel_url.raw_query_string)

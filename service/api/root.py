@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from service import SERVICE_NAME, __version__
 from service.api.openapi import DOCUMENT_URL, errors
-from service.responses import success_response
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_apispec import docs, match_info_schema, querystring_schema, response_schema
 
-from service.api import cursors
-from service.api.deadline import db_deadline
 from service.api.openapi import READ_ERRORS, errors
 from service.api.schemas import MAX_ID, RunEnvelope, RunId, RunsEnvelope, RunsQuery
-from service.errors import ApiError
-from service.keys import POOL
-from service.responses import success_response
 from service.sql import SQL
+from service.web import cursors
+from service.web.deadline import db_deadline
+from service.web.errors import ApiError
+from service.web.keys import POOL
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 # a run's reasons may name each bad value; the first ones say enough, /rejects?run_id= lists them all

@@ -4,12 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
-from service.api.deadline import db_deadline
 from service.api.openapi import errors
 from service.api.schemas import Stats
-from service.keys import POOL, SETTINGS
-from service.responses import success_response
 from service.sql import SQL
+from service.web.deadline import db_deadline
+from service.web.keys import POOL, SETTINGS
+from service.web.responses import success_response
 
 routes = web.RouteTableDef()
 

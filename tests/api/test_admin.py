@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from service.api.cooldown import TriggerCooldown
 from service.jsonutil import loads_exact
+from service.web.cooldown import TriggerCooldown
 from tests.conftest import replace
 from tests.fakes.upstream import Fault, FakeCoinPaprika, make_paprika_tickers
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service.api import cursors
+from service.web import cursors
 from tests.api.helpers import coin_rows, load_csv
 
 FORGED_PAYLOADS = [

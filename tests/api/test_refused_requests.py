@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from service.http_errors import MAX_HEADER_BYTES, MAX_URL_BYTES
+from service.web.unparsable import MAX_HEADER_BYTES, MAX_URL_BYTES
 from tests.conftest import replace
 
 TOKEN = "a-long-enough-admin-token"

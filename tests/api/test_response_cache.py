@@ -8,9 +8,9 @@ import zlib
 import orjson
 from aiohttp import hdrs
 
-from service.api.response_cache import ResponseCache
 from service.jsonutil import dumps, loads_exact
-from service.keys import RESPONSE_CACHE
+from service.web.cache import ResponseCache
+from service.web.keys import RESPONSE_CACHE
 from tests.api.helpers import coin_rows, load_csv
 
 ROW_COLUMNS = ("symbol, name, source, coin_id, asset_id, rank, price_usd, market_cap_usd, volume_24h_usd, "

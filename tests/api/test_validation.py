@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.api import cursors
+from service.web import cursors
 from tests.api.helpers import coin_rows, load_csv
 
 GARBAGE_CURSORS = ["garbage", "%%%", cursors.encode({"x": 1}), cursors.encode({"v": "1", "s": "-rank", "r": []}),

@@ -14,8 +14,8 @@ from pathlib import Path
 from aiohttp import web
 
 from service.app import create_app
-from service.keys import POOL
 from service.settings import PROJECT_ROOT, Settings
+from service.web.keys import POOL
 from tests.browser.chromium import chromium, find_chromium, save_whole_page, wait_until_drawn
 from tests.browser.demo_data import load_demo
 from tests.fakes.upstream import FakeCoinGecko, FakeCoinPaprika, start

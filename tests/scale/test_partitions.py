@@ -8,8 +8,8 @@ import asyncpg
 from yoyo import get_backend, read_migrations
 
 from service import db, partitions
-from service.app import create_app  # noqa: F401  (before service.keys, which the app imports in order)
-from service.keys import SCHEDULER
+from service.app import create_app  # noqa: F401  (before service.web.keys, which the app imports in order)
+from service.web.keys import SCHEDULER
 from tests.api.helpers import load_csv
 from tests.conftest import replace
 from tests.scale.conftest import eventually

@@ -5,7 +5,7 @@ from ipaddress import ip_network
 
 import pytest
 
-from service.clients import forwarded_client
+from service.web.clients import forwarded_client
 
 PROXIES = (ip_network("10.0.0.0/8"), ip_network("::1/128"))
 

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from service.api import cursors
-from service.errors import ApiError
+from service.web import cursors
+from service.web.errors import ApiError
 
 KEY = bytes(range(32))
 NAMES = ("symbol", "source", "from_")

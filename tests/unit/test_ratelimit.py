@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from service import ratelimit
-from service.ratelimit import ClientRateLimiter
+from service.web import ratelimit
+from service.web.ratelimit import ClientRateLimiter
 
 
 class Clock:

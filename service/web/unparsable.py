@@ -12,9 +12,9 @@ from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import BadHttpMethod, BadHttpMessage, LineTooLong
 
 from service import SERVICE_NAME
-from service.errors import CODES
 from service.jsonutil import dumps
-from service.middlewares import new_request_id
+from service.web.errors import CODES
+from service.web.middlewares import new_request_id
 
 log = logging.getLogger("service.http")
 # the parser reports which limit a line broke: the two differ so a URL and a header can be told apart

@@ -16,7 +16,7 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 @dataclass(slots=True)
 class Entry:
-    """One answer without its head (see service.responses.body_rest), its ETag and, once asked, its gzip."""
+    """One answer without its head (see service.web.responses.body_rest), its ETag and, once asked, its gzip."""
     rest: bytes
     etag: str | None
     expires: float

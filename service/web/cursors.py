@@ -14,8 +14,8 @@ import json
 import os
 from typing import Any
 
-from service.errors import ApiError
 from service.sql import SQL
+from service.web.errors import ApiError
 
 KEY_NAME = "cursor-signing"
 TAG_BYTES = 16

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import SERVICE_NAME
-from service.keys import SETTINGS
+from service.web.keys import SETTINGS
 
 # HTML pages served by the service itself: everything they load comes from us, nothing may frame them
 _PAGE_POLICY = {

@@ -1,6 +1,7 @@
 """Compact JSON responses with exact decimals; success bodies are built so their per-request head can be spliced."""
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -42,3 +43,14 @@ def success_response(request: web.Request, fields: dict, *, status: int = 200, h
     if status == 200:
         request[BODY_REST] = rest
     return web.Response(body=head(request) + rest, status=status, headers=headers, content_type="application/json")
+
+
+def generation_etag(version: str, query_string: str) -> str:
+    """A weak ETag naming the answer to this query in this data generation."""
+    digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
+    return f'W/"h{version}-{digest}"'
+
+
+def cache_headers(etag: str) -> dict[str, str]:
+    """Clients may keep the answer but must revalidate it (If-None-Match) before each use."""
+    return {"ETag": etag, "Cache-Control": "no-cache"}

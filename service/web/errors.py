@@ -8,7 +8,7 @@ import asyncpg
 from aiohttp import web
 
 from service.logs import request_id_var
-from service.responses import json_response
+from service.web.responses import json_response
 
 log = logging.getLogger(__name__)
 

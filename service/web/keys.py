@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from service.api.cooldown import TriggerCooldown
-from service.api.response_cache import ResponseCache
-from service.api.snapshots import Snapshots
 from service.etl.scheduler import Scheduler
-from service.ratelimit import ClientRateLimiter
 from service.replicas import ReadRouter
 from service.settings import Settings
+from service.web.cache import ResponseCache
+from service.web.cooldown import TriggerCooldown
+from service.web.ratelimit import ClientRateLimiter
+from service.web.snapshots import Snapshots
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -21,3 +21,4 @@ SNAPSHOTS = web.AppKey("snapshots", Snapshots)
 RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
 ADMIN_COOLDOWN = web.AppKey("admin_cooldown", TriggerCooldown)
+DSN = web.AppKey("dsn", str)

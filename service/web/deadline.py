@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.keys import SETTINGS
+from service.web.keys import SETTINGS
 
 
 @contextlib.asynccontextmanager

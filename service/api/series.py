@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.api import cursors
 from service.settings import KNOWN_SOURCES
+from service.web import cursors
 
 
 def moment(value: Any) -> datetime:

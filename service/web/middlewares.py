@@ -10,14 +10,17 @@ import re
 import time
 
 from aiohttp import web
+from aiohttp_apispec import validation_middleware
 
 from service import metrics
-from service.api.response_cache import Entry, cache_key
-from service.clients import forwarded_client
-from service.errors import envelope
-from service.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
 from service.logs import request_id_var
-from service.responses import BODY_REST, REQUEST_START, head
+from service.settings import Settings
+from service.web.cache import Entry, cache_key
+from service.web.clients import forwarded_client
+from service.web.errors import envelope, error_middleware
+from service.web.headers import cors_preflight
+from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
+from service.web.responses import BODY_REST, REQUEST_START, head
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -32,6 +35,13 @@ _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
 _METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 CLIENT = web.RequestKey("client_address", str)
+
+
+def chain(settings: Settings) -> list:
+    """The middlewares, outermost first; the rate limiter is out of the chain when it is off."""
+    limited = [rate_limit] if settings.api_rate_limit > 0 else []
+    return [request_context, error_middleware, refuse_bodies, cors_preflight, *limited, response_cache,
+            validation_middleware]
 
 
 def new_request_id() -> str:
