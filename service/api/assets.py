@@ -4,11 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from aiohttp import web
-from aiohttp_apispec import docs, match_info_schema, response_schema
+from aiohttp_apispec import docs, match_info_schema, querystring_schema, response_schema
 
 from service.api.openapi import errors
-from service.api.schemas import AssetEnvelope, AssetPath
+from service.api.schemas import AssetEnvelope, AssetPath, NoQuery
 from service.sql import SQL
+from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
 from service.web.keys import READER
@@ -27,6 +28,8 @@ _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24
       responses=errors(400, 404, 429, 503, e400="A bad symbol", e404="No asset has this symbol"))
 @match_info_schema(AssetPath)
 @response_schema(AssetEnvelope, 200, description="Each asset with this symbol, its sources side by side")
+@querystring_schema(NoQuery)
+@cached
 @routes.get("/assets/{symbol}")
 async def get_asset(request: web.Request) -> web.Response:
     symbol = request["match_info"]["symbol"].strip().upper()

@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, fields, validate
 
-from service.api.schemas import Envelope, IsoMoment, SeriesQuery
+from service.api.schemas import Envelope, IsoMoment, Name, SeriesQuery
 from service.settings import KNOWN_SOURCES
 
 # bucket widths in seconds; buckets start at whole multiples of them from the Unix epoch
@@ -15,8 +15,8 @@ INTERVALS = {"5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 class CandlesQuery(SeriesQuery):
     interval = fields.String(load_default="1h", validate=validate.OneOf(tuple(INTERVALS)),
                              metadata={"description": "Bucket width"})
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's candles, e.g. csv"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's candles, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
         "description": "Earliest bucket_start, inclusive: buckets starting at or after it (ISO-8601; no zone "
                        "means UTC; a date alone is its midnight UTC), e.g. 2026-11-20T00:00:00Z"})

@@ -1,7 +1,6 @@
 """GET /data: the latest state per asset and source, filtered, sorted, paged by cursor or page number."""
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
@@ -10,6 +9,7 @@ from aiohttp_apispec import docs, querystring_schema, response_schema
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import SORT_CHOICES, DataQuery, PageEnvelope
 from service.web import cursors
+from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.keys import SNAPSHOTS
 from service.web.responses import success_response
@@ -25,17 +25,17 @@ routes = web.RouteTableDef()
       responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(DataQuery)
 @response_schema(PageEnvelope, 200)
+@cached
 @routes.get("/data")
 async def get_data(request: web.Request) -> web.StreamResponse:
     query = request["querystring"]
-    if query.get("symbol"):
-        query = {**query, "symbol": query["symbol"].strip().upper()}
     snapshots = request.app[SNAPSHOTS]
     snapshot = None
     after_key = None
     if "cursor" in query:
         state = cursors.decode(query["cursor"], {"v": str, "q": dict, "r": list})
-        query = _cursor_query(state, query, set(request.query))
+        sent = cursors.sent_names(request)
+        query = {**_cursor_query(state, query, sent), "limit": cursors.kept_limit(state, query, sent)}
         column, descending = _sort(query["sort"])
         snapshot = snapshots.pinned(state["v"])
         after_key = _cursor_key(state["r"], column, descending)
@@ -43,9 +43,6 @@ async def get_data(request: web.Request) -> web.StreamResponse:
     if snapshot is None:
         async with db_deadline(request):
             snapshot = await snapshots.current()
-    etag = _etag(snapshot, request.rel_url.raw_query_string)
-    if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=_cache_headers(etag))
     rows, keys = _select(snapshot, query, column, descending)
     limit = query["limit"]
     fields = {}
@@ -60,9 +57,9 @@ async def get_data(request: web.Request) -> web.StreamResponse:
     if more and chunk:
         last = chunk[-1]
         next_cursor = cursors.encode({"v": snapshot.version, "q": cursors.query_state(query, _BOUND),
-                                      "r": [_plain(last[column]), last["source"], last["coin_id"]]})
+                                      "r": [_plain(last[column]), last["source"], last["coin_id"]], "l": limit})
     fields.update(data=[row["json"] for row in chunk], limit=limit, next_cursor=next_cursor, sort=query["sort"])
-    return success_response(request, fields, headers=_cache_headers(etag))
+    return success_response(request, fields)
 
 
 _BOUND = ("sort", "source", "symbol", "min_price", "max_price")
@@ -92,7 +89,6 @@ def _select(snapshot: Snapshot, query: dict, column: str, descending: bool) -> t
     low, high = query.get("min_price"), query.get("max_price")
     if source is None and symbol is None and low is None and high is None:
         return rows, keys
-    symbol = symbol.strip().upper() if symbol else None
     low = Decimal(low) if low is not None else None
     high = Decimal(high) if high is not None else None
     picked = [
@@ -125,12 +121,3 @@ def _cursor_key(values: list, column: str, descending: bool) -> tuple:
 
 def _plain(value):
     return str(value) if isinstance(value, Decimal) else value
-
-
-def _etag(snapshot: Snapshot, query_string: str) -> str:
-    digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
-    return f'W/"{snapshot.version}-{digest}"'
-
-
-def _cache_headers(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": "no-cache"}

@@ -6,10 +6,10 @@ import time
 from datetime import datetime, timezone
 
 from aiohttp import web
-from aiohttp_apispec import docs, response_schema
+from aiohttp_apispec import docs, querystring_schema, response_schema
 from marshmallow import Schema, fields
 
-from service.api.schemas import LastRun
+from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
 from service.web.keys import POOL, READER, SETTINGS
 from service.web.responses import success_response
@@ -59,6 +59,7 @@ class Health(Schema):
                   "`unhealthy` when the database does not answer. Never rate-limited.")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
+@querystring_schema(NoQuery)
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]

@@ -1,8 +1,6 @@
 """GET /history: one asset's observations over time, paged by an opaque keyset cursor."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
@@ -11,16 +9,13 @@ from service.api import series
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import HistoryEnvelope, HistoryQuery
 from service.sql import SQL
-from service.web import cursors
+from service.web.cache import cached
 from service.web.deadline import db_deadline
-from service.web.keys import READER, SNAPSHOTS
-from service.web.responses import cache_headers, generation_etag
+from service.web.keys import READER
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
-
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
-_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+_BOUND = ("symbol", "source", "from_", "to")
 
 
 @docs(tags=["data"], summary="The time series of one asset",
@@ -32,36 +27,20 @@ _LATEST = datetime.max.replace(tzinfo=timezone.utc)
       responses={**NOT_MODIFIED, **READ_ERRORS})
 @querystring_schema(HistoryQuery)
 @response_schema(HistoryEnvelope, 200, description="One page of observations, oldest first")
+@cached
 @routes.get("/history")
 async def get_history(request: web.Request) -> web.StreamResponse:
-    query = request["querystring"]
-    if query.get("symbol"):
-        query = {**query, "symbol": query["symbol"].strip().upper()}
-    after = (_EARLIEST, "", "")
-    if "cursor" in query:
-        state = cursors.decode(query["cursor"], {"q": dict, "k": list})
-        query = series.series_query(state, query, set(request.query), _BOUND)
-        after = series.time_key(state["k"])
-    symbol, source = query["symbol"], query.get("source")
-    # the data version names the answer; the latest-state snapshot itself is not needed here
-    etag = generation_etag(request.app[SNAPSHOTS].data_version, request.rel_url.raw_query_string)
-    if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=cache_headers(etag))
-    limit = query["limit"]
+    query, after = series.resume(request, _BOUND)
+    symbol, limit = query["symbol"], query["limit"]
     async with db_deadline(request):
         rows = await request.app[READER].fetch(
-            SQL.select_history_page_json, symbol, source, query.get("from_", _EARLIEST),
-            query.get("to", _LATEST), *after, limit + 1)
+            SQL.select_history_page_json, symbol, query.get("source"), query.get("from_", series.EARLIEST),
+            query.get("to", series.LATEST), *after, limit + 1)
     # PostgreSQL writes each row's JSON: no Decimal or datetime is decoded, no dict built, no number re-printed
     page = orjson.Fragment("[" + ",".join([row["json"] for row in rows[:limit]]) + "]")
     next_cursor = None
     # a page stops early where a coin's probe ran out (see the SQL): then it may be short and still go on
     if len(rows) > limit or (rows and rows[0]["cut"]):
         last = rows[min(limit, len(rows)) - 1]
-        next_cursor = cursors.encode({"q": cursors.query_state(query, _BOUND),
-                                      "k": [last["observed_at"].isoformat(), last["source"], last["coin_id"]]})
-    return success_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor},
-                            headers=cache_headers(etag))
-
-
-_BOUND = ("symbol", "source", "from_", "to")
+        next_cursor = series.next_cursor(query, _BOUND, last["observed_at"], last["source"], last["coin_id"])
+    return success_response(request, {"symbol": symbol, "data": page, "limit": limit, "next_cursor": next_cursor})

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp_apispec import docs, response_schema
+from aiohttp_apispec import docs, querystring_schema, response_schema
 from marshmallow import Schema, fields
 
 from service import SERVICE_NAME, __version__
 from service.api.openapi import DOCUMENT_URL, errors
+from service.api.schemas import NoQuery
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -42,6 +43,7 @@ class Welcome(Schema):
 
 @docs(tags=["operations"], summary="Welcome: name, version and links to every route", responses=errors(429))
 @response_schema(Welcome, 200, description="Name, version and links")
+@querystring_schema(NoQuery)
 @routes.get("/")
 async def get_root(request: web.Request) -> web.Response:
     return success_response(request, {

@@ -4,10 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_apispec import docs, match_info_schema, querystring_schema, response_schema
 
+from service.api import runlists
 from service.api.openapi import READ_ERRORS, errors
-from service.api.schemas import MAX_ID, RunEnvelope, RunId, RunsEnvelope, RunsQuery
+from service.api.schemas import RUN_STATUSES, NoQuery, RunEnvelope, RunId, RunsEnvelope, RunsQuery
+from service.settings import KNOWN_SOURCES
 from service.sql import SQL
-from service.web import cursors
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
 from service.web.keys import POOL
@@ -16,6 +17,7 @@ from service.web.responses import success_response
 routes = web.RouteTableDef()
 # a run's reasons may name each bad value; the first ones say enough, /rejects?run_id= lists them all
 MAX_REASONS = 100
+_FILTERS = {"source": lambda v: v in KNOWN_SOURCES, "status": lambda v: v in RUN_STATUSES}
 
 
 @docs(tags=["etl"], summary="Recent ETL runs, newest first",
@@ -26,16 +28,10 @@ MAX_REASONS = 100
 @response_schema(RunsEnvelope, 200, description="One page of runs, newest first")
 @routes.get("/runs")
 async def get_runs(request: web.Request) -> web.Response:
-    query = request["querystring"]
+    query, below = runlists.resume(request, _FILTERS)
     source, status, limit = query.get("source"), query.get("status"), query["limit"]
-    below, offset = MAX_ID, 0
-    if "cursor" in query:
-        state = cursors.decode(query["cursor"], {"before": int})
-        if state.get("source") != source or state.get("status") != status \
-                or not 1 <= state["before"] <= MAX_ID:
-            raise cursors.invalid()
-        below = state["before"]
     body = {}
+    offset = 0
     pool = request.app[POOL]
     async with db_deadline(request):
         if "page" in query:
@@ -46,7 +42,7 @@ async def get_runs(request: web.Request) -> web.Response:
     runs = [dict(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit and "page" not in query:
-        next_cursor = cursors.encode({"before": runs[-1]["id"], "source": source, "status": status})
+        next_cursor = runlists.next_cursor(query, _FILTERS, runs)
     body.update(data=runs, limit=limit, next_cursor=next_cursor)
     return success_response(request, body)
 
@@ -56,6 +52,7 @@ async def get_runs(request: web.Request) -> web.Response:
                        e404="No run has this id"))
 @match_info_schema(RunId)
 @response_schema(RunEnvelope, 200, description="The run")
+@querystring_schema(NoQuery)
 @routes.get("/runs/{id}")
 async def get_run(request: web.Request) -> web.Response:
     run_id = request["match_info"]["id"]

@@ -1,6 +1,7 @@
 """Marshmallow schemas shared by the API resources: query parameters, records, envelopes."""
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import timezone
 
@@ -23,6 +24,22 @@ def _one_symbol(value: str) -> None:
 
 SYMBOL_RULES = [validate.Length(min=1, max=64),
                 validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="must be printable text"), _one_symbol]
+# a zone offset whose '+' arrived unencoded: the query string decoded it to a space
+_PLUS_AS_SPACE = re.compile(r"\d \d{2}(:?\d{2})?$")
+
+
+class Symbol(fields.String):
+    """A symbol filter, case-insensitive: `btc` is `BTC`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().upper()
+
+
+class Name(fields.String):
+    """A name filter (a source, a status), case-insensitive: `CSV` is `csv`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
 class IsoMoment(fields.AwareDateTime):
@@ -31,6 +48,9 @@ class IsoMoment(fields.AwareDateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
             value = value.strip() + "T00:00:00+00:00"
+        if isinstance(value, str) and _PLUS_AS_SPACE.search(value):
+            raise ValidationError("not a valid time: its zone's '+' arrived as a space; encode '+' as %2B in a "
+                                  "URL (e.g. 2024-01-01T00:00:00%2B01:00)")
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:  # 0001-01-01T00:00+05:00 is before year 1 in UTC: no datetime can hold it
             moment.astimezone(timezone.utc)
@@ -43,32 +63,46 @@ class QuerySchema(Schema):
     """Optional filters carry no `example`: Swagger UI would fill it in and "Try it out" would filter."""
 
     class Meta:
-        unknown = EXCLUDE  # cache-busting and tracking parameters are not errors
+        unknown = EXCLUDE  # never reached: one_value_each refuses unknown names first, with a hint
 
     # parameters other routes take that this one does not: refused, never silently ignored (name -> hint)
     refused: dict[str, str] = {}
 
     @pre_load
     def one_value_each(self, data, **_):
-        """A parameter sent twice (`source=a&source=b`) is refused: reading only one would half-apply it."""
-        getall = getattr(getattr(data, "data", data), "getall", None)
+        """A parameter sent twice (`source=a&source=b`) is refused: reading only one would half-apply it. An
+        unknown one is refused too (a typo is never silently ignored), naming the closest known one."""
+        query = getattr(data, "data", data)
+        getall = getattr(query, "getall", None)
         if getall is None:
             return data
+        known = [field.data_key or key for key, field in self.fields.items()]
         problems = {name: ["give this parameter once; repeating it is not supported"]
-                    for name in (field.data_key or key for key, field in self.fields.items())
-                    if len(getall(name, ())) > 1}
+                    for name in known if len(getall(name, ())) > 1}
         problems.update({name: [f"not supported on this route: {hint}"]
                          for name, hint in self.refused.items() if getall(name, ())})
+        for name in set(query).difference(known, self.refused):
+            problems[name] = [_unknown(name, known)]
         if problems:
             raise ValidationError(problems)
         return data
 
 
+def _unknown(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown parameter; did you mean {close[0]}?"
+    return f"unknown parameter; this route takes: {', '.join(sorted(known)) or 'no parameters'}"
+
+
+class NoQuery(QuerySchema):
+    """A JSON route without query parameters: any one sent is refused by name."""
+
+
 class DataQuery(QuerySchema):
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's records, e.g. coingecko"})
-    symbol = fields.String(validate=SYMBOL_RULES,
-                           metadata={"description": "Exact symbol, case-insensitive, e.g. BTC"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's records, e.g. coingecko"})
+    symbol = Symbol(validate=SYMBOL_RULES, metadata={"description": "Exact symbol, case-insensitive, e.g. BTC"})
     # apispec writes a Decimal's Range as a string bound; the metadata gives the document a number
     min_price = fields.Decimal(validate=validate.Range(min=0), allow_nan=False, as_string=True,
                                metadata={"description": "Lowest price_usd (inclusive)", "minimum": 0})
@@ -156,10 +190,11 @@ RUN_STATUSES = ("running", "success", "failed")
 
 class SeriesQuery(QuerySchema):
     """What the time-series routes (/history, /candles) share: a cursor, and `symbol` unless the cursor carries it."""
-    symbol = fields.String(validate=SYMBOL_RULES, metadata={
+    symbol = Symbol(validate=SYMBOL_RULES, metadata={
         "description": "The asset's symbol, case-insensitive; required unless a cursor is given", "example": "BTC"})
     cursor = fields.String(validate=CURSOR_RULES,
                            metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+    refused = {"page": "follow next_cursor (a time series pages by cursor only)"}
 
     @validates_schema
     def ordered_range(self, data, **_):
@@ -170,8 +205,8 @@ class SeriesQuery(QuerySchema):
 
 
 class HistoryQuery(SeriesQuery):
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's observations, e.g. csv"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's observations, e.g. csv"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={
         "description": "Earliest observed_at, inclusive (ISO-8601; no zone means UTC; a date alone is its "
                        "midnight UTC), e.g. 2026-11-20T00:00:00Z"})
@@ -180,7 +215,6 @@ class HistoryQuery(SeriesQuery):
                        "midnight UTC), e.g. 2026-11-21"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "Observations per page (1-1000)"})
-    refused = {"page": "follow next_cursor (a time series pages by cursor only)"}
 
 
 class HistoryEnvelope(Envelope):
@@ -237,10 +271,10 @@ class Run(LastRun):
 
 
 class RunsQuery(QuerySchema):
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's runs, e.g. csv"})
-    status = fields.String(validate=validate.OneOf(RUN_STATUSES),
-                           metadata={"description": "Only runs with this status, e.g. failed"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's runs, e.g. csv"})
+    status = Name(validate=validate.OneOf(RUN_STATUSES),
+                  metadata={"description": "Only runs with this status, e.g. failed"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
                            metadata={"description": "Runs per page (1-200)"})
     cursor = fields.String(validate=CURSOR_RULES,
@@ -320,8 +354,8 @@ class EtlStarted(Envelope):
 
 
 class AssetPath(Schema):
-    symbol = fields.String(required=True, validate=SYMBOL_RULES,
-                           metadata={"description": "The symbol, case-insensitive", "example": "BTC"})
+    symbol = Symbol(required=True, validate=SYMBOL_RULES,
+                    metadata={"description": "The symbol, case-insensitive", "example": "BTC"})
 
 
 class SourceQuote(LaterQuoteFields):
@@ -393,8 +427,8 @@ class Comparison(Envelope):
 
 
 class RejectsQuery(QuerySchema):
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's rejects, e.g. csv"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's rejects, e.g. csv"})
     run_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
                             metadata={"description": "Only this run's rejects", "format": "int64"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),

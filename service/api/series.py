@@ -1,11 +1,18 @@
-"""Cursors of one asset's time series (/history, /candles): the query they carry and the (time, source, coin_id) key."""
+"""Paging of one asset's time series (/history, /candles, /gaps): the query a cursor carries, the
+(time, source, coin_id) keyset position it resumes after, and the next page's cursor."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
+
+from aiohttp import web
 
 from service.settings import KNOWN_SOURCES
 from service.web import cursors
+
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+START = (EARLIEST, "", "")
 
 
 def moment(value: Any) -> datetime:
@@ -26,14 +33,26 @@ def time_key(values: list) -> tuple[datetime, str, str]:
     return moment(values[0]), values[1], values[2]
 
 
-def series_query(state: dict[str, Any], query: dict[str, Any], sent: set[str],
-                 names: tuple[str, ...]) -> dict[str, Any]:
-    """bound_query() for one asset's time series (/history, /candles): a symbol, a known source or none, and
-    aware `from`/`to` times."""
-    merged = cursors.bound_query(state, query, {"from_" if n == "from" else n for n in sent}, names)
+def resume(request: web.Request, bound: tuple[str, ...]) -> tuple[dict[str, Any], tuple[datetime, str, str]]:
+    """The validated query and where its page starts: the start of the series, or, with a cursor, after the
+    cursor's position with the cursor's filters (`bound`) and limit (a client may send the cursor alone)."""
+    query = request["querystring"]
+    if "cursor" not in query:
+        return query, START
+    state = cursors.decode(query["cursor"], {"q": dict, "k": list})
+    sent = cursors.sent_names(request)
+    merged = cursors.bound_query(state, query, sent, bound)
     if not merged.get("symbol") or merged.get("source") not in (None, *KNOWN_SOURCES):
         raise cursors.invalid()
     for name in ("from_", "to"):
         if name in merged:
             merged[name] = moment(merged[name])
-    return merged
+    merged["limit"] = cursors.kept_limit(state, query, sent)
+    return merged, time_key(state["k"])
+
+
+def next_cursor(query: dict[str, Any], bound: tuple[str, ...], last_time: datetime, source: str,
+                coin_id: str) -> str:
+    """The cursor of the page after the one that ended at (last_time, source, coin_id)."""
+    return cursors.encode({"q": cursors.query_state(query, bound), "k": [last_time.isoformat(), source, coin_id],
+                           "l": query["limit"]})

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp_apispec import docs, response_schema
+from aiohttp_apispec import docs, querystring_schema, response_schema
 
 from service.api.openapi import errors
-from service.api.schemas import Stats
+from service.api.schemas import NoQuery, Stats
 from service.sql import SQL
 from service.web.deadline import db_deadline
 from service.web.keys import POOL, SETTINGS
@@ -23,6 +23,7 @@ _LAST_RUN_FIELDS = ("id", "status", "started_at", "finished_at", "duration_secon
                   "every enabled source and any other source that has runs.",
       responses=errors(429, 503))
 @response_schema(Stats, 200, description="Run totals, per-source results and table sizes")
+@querystring_schema(NoQuery)
 @routes.get("/stats")
 async def get_stats(request: web.Request) -> web.Response:
     async with db_deadline(request), request.app[POOL].acquire() as connection:

@@ -7,6 +7,8 @@ import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -33,35 +35,40 @@ class Entry:
         return b"".join((_GZIP_HEADER, stored, head, self.deflated, struct.pack("<II", crc, size)))
 
 
-def cache_key(request: web.Request) -> str:
-    """The path and the parameters the route knows, in a fixed order: a parameter it ignores (`&cb=N`) or
-    another order of the same ones is the same answer, so it cannot force a fresh computation."""
-    known = _known_parameters(request.match_info.handler)
-    if known is None:
-        return request.raw_path
-    kept = sorted(((name, value) for name, value in request.query.items() if name in known), key=lambda p: p[0])
-    return f"{request.rel_url.raw_path}?{urlencode(kept)}"
+def cached(handler):
+    """Marks a GET route whose 200s the response cache keeps (and answers 304 for) within a data generation."""
+    handler.cached = True
+    return handler
 
 
-_KNOWN: dict[object, frozenset[str] | None] = {}
+def is_cached(handler) -> bool:
+    return getattr(handler, "cached", False)
 
 
-def _known_parameters(handler) -> frozenset[str] | None:
-    """The query parameter names of the handler's schemas (as aiohttp-apispec attached them; none when it has
-    only a path schema), or None for a handler without any, whose whole query then counts."""
-    if handler not in _KNOWN:
-        schemas = getattr(handler, "__schemas__", None)
-        names: set[str] = set()
-        for entry in schemas or ():
-            where = entry.get("locations") or [entry.get("location")]
-            if any(place in ("querystring", "query") for place in where):
-                names.update(field.data_key or name for name, field in entry["schema"].fields.items())
-        _KNOWN[handler] = None if schemas is None else frozenset(names)
-    return _KNOWN[handler]
+def canonical_key(request: web.Request) -> str:
+    """The route and the query as validation read them (request["match_info"], request["querystring"]): two
+    spellings of one query (`symbol=btc`, `symbol=BTC`; another order) share an answer. The names sent are part
+    of it, since a parameter sent is not always one defaulted (a cursor keeps its limit unless one is sent)."""
+    route = request.match_info.route.resource.canonical
+    path = _canonical(request.get("match_info") or request.match_info)
+    query = _canonical(request.get("querystring") or {})
+    return f"{route}|{path}|{query}|{','.join(sorted(set(request.query)))}"
+
+
+def _canonical(values) -> str:
+    return urlencode(sorted((name, _text(value)) for name, value in values.items()))
+
+
+def _text(value) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 class ResponseCache:
-    """Keyed by path and known parameters (cache_key); everything goes when the data generation moves on."""
+    """Keyed by the validated query (canonical_key); everything goes when the data generation moves on."""
 
     def __init__(self, *, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024, ttl_seconds: float = 30.0):
         self.max_entries = max_entries

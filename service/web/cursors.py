@@ -104,3 +104,18 @@ def _text(value: Any) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def kept_limit(state: dict[str, Any], query: dict[str, Any], sent: set[str]) -> int:
+    """A cursor keeps its page's `limit` (the `l` it carries) unless the caller sends one again."""
+    kept = state.get("l")
+    if "limit" in sent or kept is None:
+        return query["limit"]
+    if type(kept) is not int or kept < 1:
+        raise invalid()
+    return kept
+
+
+def sent_names(request) -> set[str]:
+    """The query parameters the caller sent, by their schema attribute names (`from` is `from_`)."""
+    return {"from_" if name == "from" else name for name in request.query}

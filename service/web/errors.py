@@ -77,8 +77,9 @@ def validation_error(error, req, schema, error_status_code=None, error_headers=N
     """aiohttp-apispec's error_callback: a bad parameter is a 400 naming each parameter at fault."""
     fields = error.normalized_messages() if hasattr(error, "normalized_messages") else {"_": str(error)}
     flat = _flatten(fields)
-    names = ", ".join(sorted(flat))
-    raise ApiError(400, f"invalid parameter(s): {names}", code="invalid_parameters", fields=flat)
+    # each name with its first problem: a hint (`did you mean limit?`, `encode '+' as %2B`) is seen at once
+    named = ", ".join(f"{name} ({flat[name][0]})" if flat[name] else name for name in sorted(flat))
+    raise ApiError(400, f"invalid parameter(s): {named}", code="invalid_parameters", fields=flat)
 
 
 def _flatten(messages) -> dict[str, list[str]]:

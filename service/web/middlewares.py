@@ -15,19 +15,17 @@ from aiohttp_apispec import validation_middleware
 from service import metrics
 from service.logs import request_id_var
 from service.settings import Settings
-from service.web.cache import Entry, cache_key
+from service.web.cache import Entry, canonical_key, is_cached
 from service.web.clients import forwarded_client
 from service.web.errors import envelope, error_middleware
 from service.web.headers import cors_preflight
 from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
-from service.web.responses import BODY_REST, REQUEST_START, head
+from service.web.responses import BODY_REST, REQUEST_START, cache_headers, generation_etag, head
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
 LOGGED_CHARS = 200
-CACHED_PATHS = ("/data", "/history", "/candles")
-CACHED_PREFIXES = ("/assets/",)
 # load balancers and Prometheus must always get through, whatever one address does
 UNLIMITED_PATHS = ("/health", "/metrics")
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
@@ -40,8 +38,8 @@ CLIENT = web.RequestKey("client_address", str)
 def chain(settings: Settings) -> list:
     """The middlewares, outermost first; the rate limiter is out of the chain when it is off."""
     limited = [rate_limit] if settings.api_rate_limit > 0 else []
-    return [request_context, error_middleware, refuse_bodies, cors_preflight, *limited, response_cache,
-            validation_middleware]
+    return [request_context, error_middleware, refuse_bodies, cors_preflight, *limited, validation_middleware,
+            response_cache]
 
 
 def new_request_id() -> str:
@@ -111,55 +109,56 @@ async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
 
 @web.middleware
 async def response_cache(request: web.Request, handler) -> web.StreamResponse:
-    """Before parameter validation: a GET whose exact path and query got a 200 in this data generation is
-    answered from memory. Only 200s are stored, so a bad parameter always reaches validation and its 400."""
-    path = request.path
-    if request.method != "GET" or not (path in CACHED_PATHS or path.startswith(CACHED_PREFIXES)):
+    """After parameter validation, so it only ever answers what validation accepted: a GET of a cached route
+    whose validated query (canonical_key) got a 200 in this data generation is answered from memory, and an
+    If-None-Match naming that answer gets a 304 without computing it."""
+    if request.method != "GET" or not is_cached(request.match_info.handler):
         return await handler(request)
+    snapshots = request.app[SNAPSHOTS]
     cache = request.app[RESPONSE_CACHE]
-    generation = request.app[SNAPSHOTS].generation
-    key = cache_key(request)
+    generation = snapshots.generation
+    key = canonical_key(request)
+    etag = generation_etag(snapshots.data_version, key)
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=cache_headers(etag))
     entry = cache.get(key, generation)
     if entry is None:
         pending = cache.computing(key, generation)
         if pending is None:
-            return await _compute_first(request, handler, key, generation)
+            return await _compute_first(request, handler, key, generation, etag)
         # right after a change many clients ask the same thing: one computes it, the others wait for it
         cache.waits += 1
         await asyncio.shield(pending)
         entry = cache.get(key, generation)
         if entry is None:  # the first one's answer was not a 200: find our own
-            return await _compute(request, handler, key, generation)
+            return await _compute(request, handler, key, generation, etag)
     cache.hits += 1
     return _from_cache(request, entry)
 
 
-async def _compute_first(request: web.Request, handler, key: str, generation: int) -> web.StreamResponse:
+async def _compute_first(request: web.Request, handler, key: str, generation: int, etag: str) -> web.StreamResponse:
     cache = request.app[RESPONSE_CACHE]
     computing = cache.start(key, generation)
     try:
-        return await _compute(request, handler, key, generation)
+        return await _compute(request, handler, key, generation, etag)
     finally:
         cache.done(key, generation, computing)
 
 
-async def _compute(request: web.Request, handler, key: str, generation: int) -> web.StreamResponse:
+async def _compute(request: web.Request, handler, key: str, generation: int, etag: str) -> web.StreamResponse:
     cache = request.app[RESPONSE_CACHE]
     cache.misses += 1
     response = await handler(request)
-    rest = request.get(BODY_REST)
-    if rest is not None and response.status == 200:
-        cache.put(key, generation, rest, response.headers.get("ETag"))
+    if response.status == 200:
+        response.headers.update(cache_headers(etag))
+        rest = request.get(BODY_REST)
+        if rest is not None:
+            cache.put(key, generation, rest, etag)
     return response
 
 
 def _from_cache(request: web.Request, entry: Entry) -> web.Response:
-    headers = {"Content-Type": "application/json"}
-    if entry.etag is not None:
-        headers["ETag"] = entry.etag
-        headers["Cache-Control"] = "no-cache"
-        if entry.etag in request.headers.get("If-None-Match", ""):
-            return web.Response(status=304, headers=headers)
+    headers = {"Content-Type": "application/json", **cache_headers(entry.etag)}
     first = head(request)
     if len(entry.rest) + len(first) < COMPRESS_MIN_BYTES:
         return web.Response(body=first + entry.rest, headers=headers)
