@@ -11,7 +11,7 @@ import pytest
 
 from service.app import create_app
 from service.keys import SCHEDULER
-from tests.browser.chromium import chromium, find_chromium, wait_until_drawn
+from tests.browser.chromium import chromium, find_chromium, save_whole_page, wait_until_drawn
 from tests.browser.demo_data import load_demo
 from tests.etl.conftest import gecko, paprika, run_all  # noqa: F401  (fixtures: the fake upstreams)
 
@@ -69,7 +69,9 @@ def look_at(base_url: str, paths: tuple[str, str], width: int, shot: Path) -> di
         seen["failed_links"] = [a.get_attribute("href").rsplit("#", 1)[1] for a in failed]
         seen["failure_items"] = {li.get_attribute("id"): li.text
                                  for li in driver.find_elements(By.CSS_SELECTOR, "#failed-runs li[id]")}
-        driver.save_screenshot(str(shot))
+        for chart in ("price-chart", "runs-chart"):  # close-ups, to look at the axes
+            driver.find_element(By.ID, chart).screenshot(str(shot.with_suffix(f".{chart}.png")))
+        save_whole_page(driver, shot, width=width)
         return seen
 
 

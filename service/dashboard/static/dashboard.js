@@ -179,7 +179,7 @@
     if (!runsChart.chart) {
       runsChart.chart = newChart($("runs-chart"));
       // room above the highest point for a failed run's marker and its label
-      runsChart.chart.applyOptions({ rightPriceScale: { scaleMargins: { top: 0.25, bottom: 0.05 } } });
+      runsChart.chart.applyOptions({ rightPriceScale: { scaleMargins: { top: 0.35, bottom: 0.05 } } });
     }
     clearSeries(runsChart.chart, runsChart.series);
     const metric = $("run-metric").value;
