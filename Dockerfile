@@ -16,8 +16,9 @@ RUN python -m venv /opt/venv
 # Lets a build behind a private index or TLS-intercepting proxy hand pip its settings without baking them in.
 ARG PIP_CONFIG_FILE
 
-# Generated from setup.cfg by the command in README's Deploy section; wheels only, so no build step runs code
-# the lock does not pin.
+# Generated from setup.cfg by the command in README's "Deploy" section (pip-tools' pip-compile --generate-hashes
+# ... setup.cfg, the full line is also atop the lock file); wheels only, so no build step runs code the lock does
+# not pin.
 COPY .ci/requirements.lock /tmp/requirements.lock
 RUN pip install --no-cache-dir --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.lock
 

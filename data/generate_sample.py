@@ -3,6 +3,10 @@
 Stdlib only and deterministic: the same arguments always give the same bytes. Rows are streamed,
 so a million-row file needs no more memory than a small one.
 
+The sample holds 3000 valid rows and 5 DELIBERATELY INVALID ones (their `name` column starts with
+"deliberately invalid:" and says what is wrong), so /rejects and the dashboard's reject panel have
+something to show on a fresh install.
+
     python data/generate_sample.py                        # rewrites data/sample_quotes.csv
     python data/generate_sample.py -o /tmp/big.csv --rows 1000000 --symbols 200 --bad-rows 50
 """
@@ -52,6 +56,7 @@ COINS = [
     ("RENDER", "Render", 1.8723, 518_000_000, 4),
 ]
 STABLE = {"USDT", "USDC", "DAI"}
+SAMPLE_BAD_ROWS = 5  # one of each kind _bad makes
 HOUR = timedelta(hours=1)
 
 
@@ -141,14 +146,17 @@ def _windowed_shuffle(rows, rng, window=10_000):
 
 
 def _bad(kind, good):
-    symbol, name, price, cap, volume, change, rank, ts = good
-    return [
-        [symbol, name, "", cap, volume, change, rank, ts],  # missing price
-        [symbol, name, "-" + price, cap, volume, change, rank, ts],  # negative price
-        [symbol, name, price, cap, volume, change, rank, "25/11/2026 noon"],  # unparseable time
-        ["", name, price, cap, volume, change, rank, ts],  # empty symbol
-        [symbol, name, price],  # short row
-    ][kind % 5]
+    """A broken copy of ``good``; its name says it is broken on purpose and how, for whoever reads /rejects."""
+    symbol, _, price, cap, volume, change, rank, ts = good
+    kinds = [
+        ("missing price", lambda n: [symbol, n, "", cap, volume, change, rank, ts]),
+        ("negative price", lambda n: [symbol, n, "-" + price, cap, volume, change, rank, ts]),
+        ("unreadable time", lambda n: [symbol, n, price, cap, volume, change, rank, "25/11/2026 noon"]),
+        ("empty symbol", lambda n: ["", n, price, cap, volume, change, rank, ts]),
+        ("short row", lambda n: [symbol, n, price]),
+    ]
+    what, make = kinds[kind % len(kinds)]
+    return make(f"deliberately invalid: {what}")
 
 
 def _with_bad_rows(rows, total, bad_rows):
@@ -196,10 +204,13 @@ def main(argv=None):
     parser.add_argument("--symbols", type=int, help="number of coins (default: the 30 real ones)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shuffle", action="store_true")
-    parser.add_argument("--bad-rows", type=int, default=0)
+    parser.add_argument("--bad-rows", type=int,
+                        help=f"invalid rows to add (default: {SAMPLE_BAD_ROWS} for the sample, else 0)")
     args = parser.parse_args(argv)
-    n = write_csv(args.output, args.rows, args.symbols, args.seed,
-                  shuffle=args.shuffle, bad_rows=args.bad_rows)
+    bad_rows = args.bad_rows
+    if bad_rows is None:
+        bad_rows = SAMPLE_BAD_ROWS if args.output.resolve() == SAMPLE else 0
+    n = write_csv(args.output, args.rows, args.symbols, args.seed, shuffle=args.shuffle, bad_rows=bad_rows)
     print(f"wrote {n} rows to {args.output}")
 
 

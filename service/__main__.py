@@ -60,11 +60,16 @@ def _serve(settings: Settings) -> int:
     app = create_app(settings)
     stop = {"reason": "the server stopped by itself"}
     app.on_startup.append(lambda _: _log_stop_signals(stop))
-    base = f"http://{settings.host}:{settings.port}"
+    base = open_url(settings.host, settings.port)
+
+    def listening(_) -> None:
+        log.info("service listening on %s (dashboard %s/dashboard, API docs %s/docs)", base, base, base,
+                 extra={"url": base, "dashboard": f"{base}/dashboard", "docs": f"{base}/docs",
+                        "bound_to": f"{settings.host}:{settings.port}"})
+
     try:
         # aiohttp calls `print` once its sockets listen: that is when the service is reachable
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None,
-                    print=lambda _: log.info("service listening", extra={"url": base, "docs": f"{base}/docs"}),
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=listening,
                     shutdown_timeout=settings.shutdown_timeout_seconds, handle_signals=True,
                     # also closes connections that never send a request (slow-loris), not only idle keep-alives
                     keepalive_timeout=settings.http_idle_timeout_seconds)
@@ -74,6 +79,15 @@ def _serve(settings: Settings) -> int:
     finally:
         log.info("service stopped", extra={"reason": stop["reason"]})
     return 0
+
+
+def open_url(host: str, port: int) -> str:
+    """A URL a person can open for a listening address: a wildcard bind is reachable as localhost."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 async def _log_stop_signals(stop: dict) -> None:

@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import sys
+from datetime import datetime, timezone
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -31,9 +33,12 @@ class _ContextFilter(logging.Filter):
             value = getattr(record, name, None)
             if value is None:
                 value = var.get()
-                setattr(record, name, value)
             if value is not None:
+                setattr(record, name, value)
                 context.append(f"{name}={value}")
+        # a field with no value is left out of the line, never written as null
+        for key in [k for k, v in record.__dict__.items() if v is None and k not in _LOG_RECORD_FIELDS]:
+            del record.__dict__[key]
         record.context = " ".join(context) + (" " if context else "")
         record.msg = self.redact(record.getMessage())
         record.args = None
@@ -58,12 +63,12 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return text
 
 
-def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> None:
+def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = (), stream: TextIO | None = None) -> None:
     # stdout: the log stream; stderr stays for what commands tell their caller (etl summary, bad settings)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(sys.stdout if stream is None else stream)
     handler.addFilter(_ContextFilter(tuple(s for s in secrets if s)))
     if fmt == "json":
-        handler.setFormatter(JsonFormatter(
+        handler.setFormatter(_UtcJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             reserved_attrs=[*_RESERVED, "context"],
@@ -79,8 +84,21 @@ def configure(level: str, fmt: str, secrets: tuple[str | None, ...] = ()) -> Non
     logging.getLogger("yoyo").setLevel(logging.WARNING)
 
 
+def iso_utc(created: float) -> str:
+    """A log record's time as ISO-8601 UTC with milliseconds: 2026-12-06T17:22:03.459Z."""
+    return datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _UtcJsonFormatter(JsonFormatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's
+        return iso_utc(record.created)
+
+
 class TextFormatter(logging.Formatter):
     """For people at a terminal: the message, then every extra field as key=value (as the JSON lines have them)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's
+        return iso_utc(record.created)
 
     def format(self, record: logging.LogRecord) -> str:
         details = [f"{key}={_text_value(value)}" for key, value in record.__dict__.items()
@@ -100,6 +118,8 @@ _RESERVED = [
     "msecs", "msg", "pathname", "process", "processName", "relativeCreated", "stack_info", "thread",
     "threadName", "taskName",
 ]
+# what every LogRecord has (None included), so never dropped as an empty extra field
+_LOG_RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__)
 # LogRecord's own attributes and what the text line already shows elsewhere
 _NOT_DETAILS = frozenset([*_RESERVED, "name", "levelname", "message", "asctime", "context", "details",
                           *(name for name, _ in _CONTEXT)])

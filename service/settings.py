@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWN_SOURCES = ("coinpaprika", "coingecko", "csv")
@@ -116,11 +116,37 @@ def _host(name: str, raw: str) -> str:
 
 
 def _database_url(name: str, raw: str) -> str:
+    raw = encode_userinfo(raw)
     parts = urlsplit(raw)
     if parts.scheme not in ("postgresql", "postgres"):
         raise SettingsError(name, "expected a postgresql:// URL")
     _port(name, parts)
     return raw
+
+
+_USERINFO_SAFE = "!$&'()*+,;=-._~"
+
+
+def encode_userinfo(url: str) -> str:
+    """The URL with its user name and password percent-encoded when they hold `@ / ? #`, as written.
+
+    Docker Compose pastes SERVICE_DB_PASSWORD into DATABASE_URL as it is, so such a password would otherwise
+    be cut short, its rest taken for the host, the path or the query. A URL whose path and fragment hold no
+    `@` (and whose query holds none outside `key=value` pairs) is already unambiguous and kept as it is;
+    otherwise the user info is everything between `://` and the last `@`."""
+    strict = urlsplit(url)
+    query_at = "@" in strict.query and "=" not in strict.query.rpartition("@")[0]
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if not separator or not at or not ("@" in strict.path or "@" in strict.fragment or query_at):
+        return url
+    user, colon, password = userinfo.partition(":")
+
+    def encode(text: str) -> str:
+        # a % already starting an escape stays one
+        return quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", text), safe=_USERINFO_SAFE + "%")
+
+    return f"{scheme}://{encode(user)}{colon}{encode(password)}@{after}"
 
 
 def _database_urls(name: str, raw: str) -> tuple[str, ...]:

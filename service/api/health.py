@@ -1,9 +1,14 @@
-"""GET /health: does the database answer, and how did each source's last run go."""
+"""GET /health: does the database answer, how did each source's last run go, how old is its newest data and
+when does the next run start.
+
+"Stale" measures the data, not the runs: a source is stale when its newest stored observation (observed_at)
+is older than STALE_AFTER_SECONDS, however recently a run succeeded (a run that brings nothing new leaves the
+data as old as it was)."""
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
@@ -11,7 +16,7 @@ from marshmallow import Schema, fields
 
 from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
-from service.web.keys import POOL, READER, SETTINGS
+from service.web.keys import POOL, READER, SCHEDULER, SETTINGS
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -23,11 +28,16 @@ class SourceHealth(Schema):
     source = fields.String()
     last_run = fields.Nested(LastRun, allow_none=True, metadata={
         "description": "The source's newest run; null before its first"})
-    newest_observation = fields.DateTime(allow_none=True, metadata={
-        "description": "The newest observed_at of the source's latest state"})
-    last_success_at = fields.DateTime(allow_none=True)
-    data_age_seconds = fields.Float(allow_none=True)
-    stale = fields.Boolean()
+    last_success_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the source's last successful run finished"})
+    newest_observation_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The newest observed_at the source has stored (the time its data describes)"})
+    observation_age_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Seconds from newest_observation_at to now"})
+    stale = fields.Boolean(metadata={
+        "description": "No stored observation, or the newest is older than STALE_AFTER_SECONDS"})
+    next_run_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the scheduler starts its next run of the source; null when no scheduler runs here"})
 
 
 class ReplicaHealth(Schema):
@@ -45,6 +55,13 @@ class Health(Schema):
     status = fields.String(metadata={"example": "healthy", "enum": ["healthy", "degraded", "unhealthy"]})
     database = fields.String(metadata={"example": "connected"})
     database_latency_ms = fields.Float(allow_none=True)
+    last_success_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The latest end of a successful run, over all sources"})
+    newest_observation_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The newest stored observation, over all sources"})
+    next_run_at = fields.DateTime(allow_none=True, metadata={"description": "When the next scheduled run starts"})
+    stale_after_seconds = fields.Float(metadata={
+        "description": "A source whose newest observation is older than this is stale (STALE_AFTER_SECONDS)"})
     sources = fields.List(fields.Nested(SourceHealth))
     replicas = fields.List(fields.Nested(ReplicaHealth), metadata={
         "description": "Each DATABASE_READ_URLS standby; one not `up` makes the status `degraded` (reads then go "
@@ -53,10 +70,11 @@ class Health(Schema):
     checked_at = fields.DateTime()
 
 
-@docs(tags=["operations"], summary="Liveness of the database and the ETL",
+@docs(tags=["operations"], summary="Liveness of the database and the ETL, freshness of the data",
       description="200 `healthy`, or 200 `degraded` while a source has not succeeded since this process "
-                  "started, its latest run failed or its data is stale (each named in `problems`); 503 "
-                  "`unhealthy` when the database does not answer. Never rate-limited.")
+                  "started, its latest run failed or its data is stale: its newest observation is older than "
+                  "`stale_after_seconds` (each named in `problems`); 503 `unhealthy` when the database does not "
+                  "answer. `next_run_at` is when the scheduler starts its next run. Never rate-limited.")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @querystring_schema(NoQuery)
@@ -65,6 +83,8 @@ async def get_health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     pool = request.app[POOL]
     now = datetime.now(timezone.utc)
+    scheduler = request.app.get(SCHEDULER)
+    next_run_at = scheduler.next_run_at if scheduler is not None else None
     started = time.perf_counter()
     try:
         async with asyncio.timeout(settings.db_timeout_seconds):
@@ -75,17 +95,22 @@ async def get_health(request: web.Request) -> web.Response:
     except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
         return success_response(request, {
             "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
+            "last_success_at": None, "newest_observation_at": None, "next_run_at": next_run_at,
+            "stale_after_seconds": settings.stale_after_seconds,
             "problems": [f"database: {type(exc).__name__}"], "sources": [],
             "replicas": request.app[READER].describe(), "checked_at": now,
         }, status=503)
-    sources, problems = _sources(rows, settings, now)
+    sources, problems = _sources(rows, settings, now, next_run_at)
     replicas = request.app[READER].describe()
     problems += [f"replica {r['name']}: {r['state']}" + (f": {r['error']}" if r["error"] else "")
                  for r in replicas if r["state"] not in ("up", "unknown")]
     return success_response(request, {
         "status": "degraded" if problems else "healthy", "database": "connected",
-        "database_latency_ms": latency, "sources": sources, "replicas": replicas, "problems": problems,
-        "checked_at": now,
+        "database_latency_ms": latency,
+        "last_success_at": _newest(s["last_success_at"] for s in sources),
+        "newest_observation_at": _newest(s["newest_observation_at"] for s in sources),
+        "next_run_at": next_run_at, "stale_after_seconds": settings.stale_after_seconds,
+        "sources": sources, "replicas": replicas, "problems": problems, "checked_at": now,
     })
 
 
@@ -93,30 +118,53 @@ _RUN_FIELDS = ("id", "status", "started_at", "finished_at", "duration_seconds", 
                "rows_updated", "rows_unchanged", "rows_rejected")
 
 
-def _sources(rows, settings, now) -> tuple[list[dict], list[str]]:
+def _sources(rows, settings, now, next_run_at) -> tuple[list[dict], list[str]]:
     by_source = {row["source"]: row for row in rows}
+    limit = settings.stale_after_seconds
     sources, problems = [], []
     for name in settings.etl_sources:
         row = by_source.get(name)
         if row is None:
             problems.append(f"{name}: no run yet")
-            sources.append({"source": name, "last_run": None, "last_success_at": None, "newest_observation": None,
-                            "data_age_seconds": None, "stale": True})
+            sources.append({"source": name, "last_run": None, "last_success_at": None,
+                            "newest_observation_at": None, "observation_age_seconds": None, "stale": True,
+                            "next_run_at": next_run_at})
             continue
-        last_success = row["last_success_at"]
-        age = (now - last_success).total_seconds() if last_success else None
-        stale = age is None or age > settings.stale_after_seconds
+        last_success, newest = row["last_success_at"], row["newest_observation_at"]
+        age = (now - newest).total_seconds() if newest else None
+        stale = age is None or age > limit
+        before = len(problems)
         if row["status"] == "failed":
             problems.append(f"{name}: last run failed: {row['error']}")
         elif last_success is None or last_success < STARTED_AT:
             problems.append(f"{name}: no successful run since this process started"
                             + (" (its first run is in progress)" if row["status"] == "running" else ""))
-        elif stale and row["status"] != "running":
-            problems.append(f"{name}: no successful run in the last {int(settings.stale_after_seconds)} s")
+        if stale and row["status"] != "running":
+            if age is not None:
+                problems.append(f"{name}: stale: newest observation is {_duration(age)} old "
+                                f"(stale after {_duration(limit)})")
+            elif len(problems) == before:  # a run that failed or never succeeded already says why
+                problems.append(f"{name}: no observation stored yet")
         sources.append({
             "source": name,
             "last_run": {k: row[k] for k in _RUN_FIELDS},
-            "last_success_at": last_success, "data_age_seconds": round(age, 3) if age is not None else None,
-            "newest_observation": row["newest_observation"], "stale": stale,
+            "last_success_at": last_success, "newest_observation_at": newest,
+            "observation_age_seconds": round(age, 3) if age is not None else None, "stale": stale,
+            "next_run_at": next_run_at,
         })
     return sources, problems
+
+
+def _newest(moments) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
+def _duration(seconds: float) -> str:
+    """A person's reading of a span: 45 s, 12 min, 5.5 h, 11.7 days."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{timedelta(seconds=seconds) / timedelta(days=1):.1f} days"

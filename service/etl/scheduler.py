@@ -5,6 +5,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
@@ -29,6 +30,8 @@ class Scheduler:
         self.on_startup = on_startup
         self._current: asyncio.Future | None = None
         self._stopping = False
+        # wall-clock time the loop starts its next run (None until the loop runs); /health and the logs show it
+        self.next_run_at: datetime | None = None
 
     @property
     def running(self) -> bool:
@@ -72,12 +75,16 @@ class Scheduler:
         done, _ = await asyncio.wait(started.values(), timeout=wait_seconds)
         return [{"source": name, "run_id": fut.result() if fut in done else None} for name, fut in started.items()]
 
+    def _plan(self, delay: float) -> float:
+        self.next_run_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+        return time.monotonic() + delay
+
     async def loop(self) -> None:
-        next_start = time.monotonic() + (0 if self.on_startup else self.interval)
+        next_start = self._plan(0 if self.on_startup else self.interval)
         first = True
         while True:
             await asyncio.sleep(max(0.0, next_start - time.monotonic()))
-            next_start = time.monotonic() + self.interval
+            next_start = self._plan(self.interval)
             # Replicas share the schedule: a tick skips a source that some replica ran successfully within
             # half an interval, so each source runs about once per interval across all of them. The
             # start-up run only defers to a run that began since this process started (replicas starting
@@ -92,9 +99,10 @@ class Scheduler:
             except Exception:  # the loop must outlive any one run
                 log.exception("scheduled ETL run crashed")
                 continue
-            for outcome in outcomes:
-                log.info("scheduled run done", extra={
-                    "source": outcome.source, "status": outcome.status, "error": outcome.error})
+            # one line for the whole run: each failure already has its own ERROR line with the error
+            log.info("scheduled run done; next run at %s", _iso(self.next_run_at), extra={
+                "statuses": {outcome.source: outcome.status for outcome in outcomes},
+                "next_run_at": _iso(self.next_run_at)})
 
     async def stop(self, grace: float) -> None:
         """Asks the run in progress to stop at its next batch boundary, then cancels it after `grace`."""
@@ -106,6 +114,10 @@ class Scheduler:
         if not done:
             task.cancel()
             await asyncio.wait({task}, timeout=2)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
 def _outcome(source: Source, result: RunOutcome | BaseException) -> RunOutcome:

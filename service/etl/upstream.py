@@ -1,4 +1,7 @@
-"""HTTP to the market-data APIs: timeouts, retries with full-jitter backoff, Retry-After, a token bucket."""
+"""HTTP to the market-data APIs: timeouts, retries with full-jitter backoff, Retry-After, a token bucket.
+
+Only failures that can heal within a run are retried (429, 5xx, timeouts, dropped connections); a name the
+resolver does not know is tried once more (a resolver hiccup), a refused certificate or a bad URL never."""
 from __future__ import annotations
 
 import asyncio
@@ -21,11 +24,17 @@ MAX_BODY_BYTES = 256 * 1024 * 1024
 
 
 class RetryableError(SourceError):
-    """A failure worth trying again: 429, 5xx, a timeout or a dropped connection."""
+    """A failure worth trying again: 429, 5xx, a timeout or a dropped connection; `max_retries` caps the
+    retries below the upstream's own when more would only wait longer for the same answer."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, max_retries: int | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.max_retries = max_retries
+
+
+# a name no resolver knows stays unknown for the length of a run; one more try covers a resolver hiccup
+DNS_RETRIES = 1
 
 
 class TokenBucket:
@@ -69,7 +78,7 @@ class Upstream:
         """The parsed body (floats as Decimal) and its size in bytes."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
-            stop=stop_after_attempt(self.max_retries + 1),
+            stop=self._stop,
             wait=self._wait,
             before_sleep=self._log_retry,
             reraise=True,
@@ -78,6 +87,12 @@ class Upstream:
             with attempt:
                 return await self._get_once(path, params)
         raise AssertionError("unreachable")
+
+    def _stop(self, state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        limit = getattr(error, "max_retries", None)
+        retries = self.max_retries if limit is None else min(limit, self.max_retries)
+        return stop_after_attempt(retries + 1)(state)
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -108,6 +123,10 @@ class Upstream:
                 content_type = response.headers.get("Content-Type", "")
         except asyncio.TimeoutError:
             raise RetryableError(f"{self.name} did not answer within the timeout") from None
+        except aiohttp.ClientConnectorDNSError as exc:
+            raise RetryableError(f"{self.name} host name not resolved: {exc}", max_retries=DNS_RETRIES) from None
+        except (aiohttp.ClientSSLError, aiohttp.InvalidURL) as exc:
+            raise SourceError(f"{self.name} cannot connect: {exc.__class__.__name__}: {exc}") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise RetryableError(f"{self.name} connection failed: {exc.__class__.__name__}: {exc}") from None
         return _parse(self.name, body, content_type), len(body)

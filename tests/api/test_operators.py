@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -22,7 +23,8 @@ async def health(client) -> dict:
 
 async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up(make_client, settings, pool,
                                                                                  tmp_path):
-    client = await make_client(dataclasses.replace(settings, etl_sources=("csv",)))
+    # the rows below are observed in 2026-01: not stale for this test, which is about runs
+    client = await make_client(dataclasses.replace(settings, etl_sources=("csv",), stale_after_seconds=10 ** 9))
     body = await health(client)
     assert body["status"] == "degraded" and body["problems"] == ["csv: no run yet"]
     # a success from before this process started does not count; a first run in progress is named as such
@@ -33,6 +35,7 @@ async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up
     running = await pool.fetchval("INSERT INTO etl_runs (source, status) VALUES ('csv', 'running') RETURNING id")
     body = await health(client)
     assert body["problems"] == ["csv: no successful run since this process started (its first run is in progress)"]
+    assert body["sources"][0]["newest_observation_at"] is None
     await pool.execute("UPDATE etl_runs SET status = 'failed', finished_at = now() WHERE id = $1", running)
     await load_csv(pool, tmp_path / "a.csv", coin_rows(2))
     body = await health(client)
@@ -40,6 +43,26 @@ async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up
     last_run = body["sources"][0]["last_run"]
     assert last_run["rows_unchanged"] == 0 and last_run["duration_seconds"] >= 0
     assert body["request_id"] and body["api_latency_ms"] >= 0
+
+
+async def test_stale_means_the_newest_observation_is_old_however_recent_the_run(
+        make_client, settings, pool, tmp_path):
+    client = await make_client(dataclasses.replace(settings, etl_sources=("csv",), stale_after_seconds=3600))
+    now = datetime.now(timezone.utc)
+    old = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    await load_csv(pool, tmp_path / "a.csv", f"OLD,Old coin,1.5,1000,10,0.5,1,{old}\n")
+    body = await health(client)
+    (csv,) = body["sources"]
+    assert csv["last_run"]["status"] == "success" and csv["last_success_at"] == body["last_success_at"]
+    assert csv["stale"] is True and 3 * 86400 - 60 < csv["observation_age_seconds"] < 3 * 86400 + 60
+    assert csv["newest_observation_at"] == body["newest_observation_at"] == old
+    assert body["status"] == "degraded"
+    assert body["problems"] == ["csv: stale: newest observation is 3.0 days old (stale after 60 min)"]
+    fresh = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    await load_csv(pool, tmp_path / "b.csv", f"NEW,New coin,2.5,1000,10,0.5,1,{fresh}\n")
+    body = await health(client)
+    assert body["sources"][0]["stale"] is False and body["status"] == "healthy", body
+    assert body["newest_observation_at"] == fresh and body["stale_after_seconds"] == 3600
 
 
 async def test_every_sources_metric_series_exist_from_start_up_without_created_clutter(client):
@@ -102,8 +125,18 @@ async def test_start_up_line_names_the_urls_and_the_stop_line_the_reason(databas
         service.signal(signal.SIGTERM)
         assert await service.wait(15) == 0
         records = service.log_records()
-    listening = [r for r in records if r["message"] == "service listening"]
+    listening = [r for r in records if r["message"].startswith("service listening")]
     assert listening and listening[0]["url"] == f"http://127.0.0.1:{port}"
     assert listening[0]["docs"] == f"http://127.0.0.1:{port}/docs"
+    assert listening[0]["dashboard"] == f"http://127.0.0.1:{port}/dashboard"
+    assert f"http://127.0.0.1:{port}/dashboard" in listening[0]["message"]
     stopped = [r for r in records if r["message"] == "service stopped"]
     assert stopped and stopped[0]["reason"] == "received SIGTERM"
+
+
+def test_a_wildcard_bind_is_logged_as_a_url_a_person_can_open():
+    from service.__main__ import open_url
+    assert open_url("0.0.0.0", 8080) == "http://localhost:8080"
+    assert open_url("::", 8080) == "http://localhost:8080"
+    assert open_url("::1", 9) == "http://[::1]:9"
+    assert open_url("10.1.2.3", 80) == "http://10.1.2.3:80"

@@ -11,7 +11,7 @@ COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 # Variables compose itself reads (the db container's accounts, the CSV host directory): not service settings.
 COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "SERVICE_DB_USER", "SERVICE_DB_PASSWORD", "SERVICE_DB_NAME",
-                "CSV_DIR"}
+                "CSV_DIR", "PUBLISH_ADDRESS"}
 # Compose's interpolation: $$, $NAME, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}.
 _REFERENCE = re.compile(r"\$(?:(\$)|\{(\w+)(?:(:?)([-?])([^}]*))?\}|(\w+))")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deploy.compose import (COMPOSE_ONLY, InterpolationError, compose, compose_text, env_example,
+from tests.deploy.compose import (COMPOSE_ONLY, ENV_EXAMPLE, InterpolationError, compose, compose_text, env_example,
                                   interpolate, readme_settings, referenced_variables)
 
 
@@ -84,3 +84,16 @@ def test_csv_volume_is_where_csv_path_points_by_default():
     mounts = [volume.split(":") for volume in interpolate(service["volumes"], {})]
     assert [interpolate(service["environment"]["CSV_PATH"], {})] == [target for _, target, _ in mounts]
     assert [mode for _, _, mode in mounts] == ["ro"]
+
+
+def test_the_api_is_published_on_this_machine_only_unless_asked():
+    (port,) = compose()["services"]["service"]["ports"]
+    assert interpolate(port, {}) == "127.0.0.1:8080:8080"
+    assert interpolate(port, {"PUBLISH_ADDRESS": "0.0.0.0", "PORT": "9000"}) == "0.0.0.0:9000:9000"
+
+
+def test_the_minimum_compose_version_and_url_safe_passwords_are_said():
+    # `configs: content:` came with Docker Compose 2.23.1
+    assert "content" in compose()["configs"]["service-role"]
+    assert "Compose 2.23.1" in compose_text()
+    assert "URL-safe" in compose_text() and "URL-safe" in ENV_EXAMPLE.read_text()
