@@ -13,14 +13,17 @@ from service import db, metrics, partitions
 from service.api import ROUTES, cursors, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
+from service.api.stream import close_streams
+from service.change_feed import ChangeFeed
+from service.export_slots import ExportSlots
 from service.errors import error_middleware, validation_error
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
 from service import http_errors
 from service.http_errors import MAX_HEADER_BYTES, MAX_URL_BYTES
 from service.api.cooldown import TriggerCooldown
-from service.keys import (ADMIN_COOLDOWN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
-                          SNAPSHOTS)
+from service.keys import (ADMIN_COOLDOWN, CHANGE_FEED, EXPORT_SLOTS, POOL, RATE_LIMITER, READER, RESPONSE_CACHE,
+                          SCHEDULER, SETTINGS, SNAPSHOTS)
 from service.listener import listen_forever
 from service.http_headers import add_headers, cors_preflight
 from service.middlewares import rate_limit, refuse_bodies, request_context, response_cache
@@ -49,11 +52,14 @@ def create_app(settings: Settings) -> web.Application:
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
+    app[EXPORT_SLOTS] = ExportSlots(settings.export_max_concurrent)
     for table in ROUTES:
         app.router.add_routes(table)
     # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
     openapi.setup(app, error_callback=validation_error)
-    app.cleanup_ctx.extend([database, change_listener, scheduler])
+    app.cleanup_ctx.extend([database, change_feed, change_listener, scheduler])
+    # streams never end by themselves: they are closed before the server waits for its handlers to finish
+    app.on_shutdown.append(close_streams)
     return app
 
 
@@ -77,10 +83,23 @@ async def database(app: web.Application) -> AsyncIterator[None]:
             await asyncio.wait_for(pool.close(), timeout=5)
 
 
+async def change_feed(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    feed = ChangeFeed(app[READER], app[POOL], replay_seconds=settings.stream_replay_seconds,
+                      read_timeout=settings.db_timeout_seconds)
+    await feed.start()
+    app[CHANGE_FEED] = feed
+    try:
+        yield
+    finally:
+        await feed.stop()
+
+
 async def change_listener(app: web.Application) -> AsyncIterator[None]:
     def data_changed(wal_position: str | None) -> None:
         app[READER].data_changed(wal_position)  # first: reads of the new generation need its position
         app[SNAPSHOTS].invalidate()
+        app[CHANGE_FEED].changed()
 
     task = asyncio.create_task(listen_forever(app[DSN], data_changed))
     try:

@@ -7,6 +7,8 @@ from aiohttp import web
 from service.api.cooldown import TriggerCooldown
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
+from service.change_feed import ChangeFeed
+from service.export_slots import ExportSlots
 from service.etl.scheduler import Scheduler
 from service.ratelimit import ClientRateLimiter
 from service.replicas import ReadRouter
@@ -21,3 +23,6 @@ SNAPSHOTS = web.AppKey("snapshots", Snapshots)
 RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
 ADMIN_COOLDOWN = web.AppKey("admin_cooldown", TriggerCooldown)
+# GET /stream's source of changes, and the places GET /export/history's bulk reads may take
+CHANGE_FEED = web.AppKey("change_feed", ChangeFeed)
+EXPORT_SLOTS = web.AppKey("export_slots", ExportSlots)

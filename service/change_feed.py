@@ -1,0 +1,181 @@
+"""The change feed behind GET /stream: reads new rows of quote_changes when a notification says data changed, renders
+each as a Server-Sent Event once, and hands it to every subscriber's bounded queue; prunes the replay window."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from service import metrics
+from service.jsonutil import dumps
+from service.replicas import ReadRouter
+from service.sql import SQL
+
+log = logging.getLogger(__name__)
+READ_BATCH = 1000
+PRUNE_EVERY_SECONDS = 60.0
+RETRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to the latest state, with its event already written out."""
+    seq: int
+    source: str
+    symbol: str
+    event: bytes
+
+
+def render(row: asyncpg.Record) -> Change:
+    record = dict(row)
+    seq = record.pop("seq")
+    # the record's JSON as /data writes it (service.api.snapshots): same columns, same encoder
+    event = b"id: %d\nevent: quote\ndata: %b\n\n" % (seq, dumps(record))
+    return Change(seq, record["source"], record["symbol"], event)
+
+
+class Subscriber:
+    """One open stream: its filters and a bounded queue of events. Offering to a full queue drops the subscriber
+    (`on_overflow` cuts its connection), so a client that stops reading never holds memory or the others up."""
+
+    def __init__(self, source: str | None, symbol: str | None, size: int, on_overflow: Callable[[], None]):
+        self.source, self.symbol, self.size = source, symbol, size
+        self._on_overflow = on_overflow
+        self._queue: deque[bytes] = deque()
+        self._ready = asyncio.Event()
+        self.dropped = False
+        self.closed = False
+
+    def wants(self, change: Change) -> bool:
+        return (self.source is None or change.source == self.source) and \
+            (self.symbol is None or change.symbol == self.symbol)
+
+    def offer(self, change: Change) -> None:
+        if self.closed or not self.wants(change):
+            return
+        if len(self._queue) >= self.size:
+            self.dropped = True
+            metrics.STREAM_DROPPED.inc()
+            self.close()
+            self._on_overflow()
+            return
+        self._queue.append(change.event)
+        self._ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next_events(self, timeout: float) -> bytes | None:
+        """Every event waiting (joined: one write for them all), b"" when none came within `timeout`, None once
+        closed."""
+        if not self._queue and not self.closed:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout)
+        if self.closed:
+            return None
+        self._ready.clear()
+        events = b"".join(self._queue)
+        self._queue.clear()
+        return events
+
+
+class ChangeFeed:
+    """`position` is the newest change handed to subscribers; everything after it reaches every subscriber in
+    sequence order. Reads go through the ReadRouter: a standby answers once it has replayed the change."""
+
+    def __init__(self, reader: ReadRouter, primary: asyncpg.Pool, *, replay_seconds: float, read_timeout: float):
+        self.reader, self.primary = reader, primary
+        self.read_timeout = read_timeout
+        self.replay_seconds = replay_seconds
+        self.position = 0
+        self.subscribers: set[Subscriber] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.position = (await self.primary.fetchrow(SQL.select_quote_changes_bounds))["newest"]
+        self._tasks = [asyncio.create_task(self._follow()), asyncio.create_task(self._prune())]
+
+    def changed(self, *_ignored) -> None:
+        """Called for every notification (and listener reconnect): read what is new."""
+        self._wake.set()
+
+    def subscribe(self, subscriber: Subscriber) -> int:
+        """Registers `subscriber`; returns the position it receives changes after."""
+        self.subscribers.add(subscriber)
+        metrics.STREAM_CLIENTS.set(len(self.subscribers))
+        return self.position
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+        metrics.STREAM_CLIENTS.set(len(self.subscribers))
+
+    def close_all(self) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.close()
+
+    async def stop(self) -> None:
+        self.close_all()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def changes_after(self, seq: int, upto: int) -> AsyncIterator[list[Change]]:
+        """The changes in (seq, upto], a batch at a time, read like the live ones (a resumed client's missed
+        changes)."""
+        while seq < upto:
+            wanted = min(READ_BATCH, upto - seq)
+            rows = await self.reader.fetch(SQL.select_quote_changes_after, seq, wanted, timeout=self.read_timeout)
+            yield [render(row) for row in rows if row["seq"] <= upto]
+            if len(rows) < wanted:
+                return
+            seq = rows[-1]["seq"]
+
+    async def _follow(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._read_new()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("change feed could not read new changes; retrying", extra={"error": str(exc)})
+                await asyncio.sleep(RETRY_SECONDS)
+                self._wake.set()
+
+    async def _read_new(self) -> None:
+        while True:
+            rows = await self.reader.fetch(SQL.select_quote_changes_after, self.position, READ_BATCH,
+                                           timeout=self.read_timeout)
+            for row in rows:
+                change = render(row)
+                # no await from here to the position's update: a subscriber registered at any moment gets
+                # exactly the changes after the position it was given
+                self.position = change.seq
+                for subscriber in list(self.subscribers):
+                    subscriber.offer(change)
+            metrics.STREAM_EVENTS.inc(len(rows))
+            if len(rows) < READ_BATCH:
+                return
+
+    async def _prune(self) -> None:
+        while True:
+            try:
+                pruned = await self.primary.fetchval(SQL.delete_expired_quote_changes, self.replay_seconds)
+                if pruned:
+                    log.info("change feed pruned", extra={"changes": pruned})
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("change feed could not prune", extra={"error": str(exc)})
+            self._wake.set()  # a notification lost in a listener outage is caught up here at the latest
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
