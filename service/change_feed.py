@@ -17,7 +17,7 @@ from service.replicas import ReadRouter
 from service.sql import SQL
 
 log = logging.getLogger(__name__)
-READ_BATCH = 1000
+READ_BATCH = 500  # the default STREAM_CLIENT_QUEUE holds two such reads: a reading client keeps up
 PRUNE_EVERY_SECONDS = 60.0
 RETRY_SECONDS = 1.0
 
@@ -166,6 +166,7 @@ class ChangeFeed:
             metrics.STREAM_EVENTS.inc(len(rows))
             if len(rows) < READ_BATCH:
                 return
+            await asyncio.sleep(0)  # a big change (a whole ETL batch) comes in parts: writers drain between them
 
     async def _prune(self) -> None:
         while True:

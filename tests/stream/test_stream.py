@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from decimal import Decimal
 
 import orjson
 
+from service import metrics
 from service.app import create_app  # noqa: F401  (before service.keys, which the app imports in order)
 from service.jsonutil import loads_exact
 from service.keys import CHANGE_FEED
@@ -122,3 +125,32 @@ async def test_an_idle_stream_gets_heartbeat_comments(make_client, settings):
         await opening_id(response)
         block = await next_block(response, timeout=2)
         assert block.comments and not block.fields
+
+
+async def test_a_client_that_stops_reading_is_dropped_while_the_others_keep_receiving(
+        make_client, settings, pool, tmp_path):
+    client = await make_client(replace(settings, stream_client_queue=1000))
+    feed = client.app[CHANGE_FEED]
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads: the server's writes block
+    stalled.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(stalled, (client.host, client.port))
+    await loop.sock_sendall(stalled, b"GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
+    dropped_before = metrics.STREAM_DROPPED._value.get()
+    try:
+        async with client.get("/stream") as reader:
+            await opening_id(reader)
+            assert len(feed.subscribers) == 2
+            count = 20_000  # about 11 MB of events: more than the socket buffers and the queue hold
+            await load_csv(pool, tmp_path / "many.csv", coin_rows(count, hour=1))
+            received = [await next_event(reader) for _ in range(count)]
+            assert len({e.id for e in received}) == count
+            assert len(feed.subscribers) == 1, "the stalled client is still subscribed"
+        assert metrics.STREAM_DROPPED._value.get() == dropped_before + 1
+        async with asyncio.timeout(10):  # cut, not left half-open: what was sent, then the end
+            with contextlib.suppress(ConnectionResetError):
+                while await loop.sock_recv(stalled, 1 << 20):
+                    pass
+    finally:
+        stalled.close()
