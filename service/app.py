@@ -86,7 +86,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 async def change_feed(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     feed = ChangeFeed(app[READER], app[POOL], replay_seconds=settings.stream_replay_seconds,
-                      read_timeout=settings.db_timeout_seconds)
+                      read_timeout=settings.db_timeout_seconds, heartbeat_seconds=settings.stream_heartbeat_seconds)
     await feed.start()
     app[CHANGE_FEED] = feed
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 READ_BATCH = 500  # the default STREAM_CLIENT_QUEUE holds two such reads: a reading client keeps up
 PRUNE_EVERY_SECONDS = 60.0
 RETRY_SECONDS = 1.0
+HEARTBEAT = b": keep-alive\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ class Subscriber:
         self._on_overflow = on_overflow
         self._queue: deque[bytes] = deque()
         self._ready = asyncio.Event()
+        self._ping = False
+        self.last_sent = time.monotonic()
         self.dropped = False
         self.closed = False
 
@@ -67,19 +71,27 @@ class Subscriber:
         self._queue.append(change.event)
         self._ready.set()
 
+    def ping(self) -> None:
+        """Asks for a heartbeat comment (the feed's ticker does, for streams quiet for a while)."""
+        self._ping = True
+        self._ready.set()
+
     def close(self) -> None:
         self.closed = True
         self._ready.set()
 
-    async def next_events(self, timeout: float) -> bytes | None:
-        """Every event waiting (joined: one write for them all), b"" when none came within `timeout`, None once
-        closed."""
-        if not self._queue and not self.closed:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), timeout)
+    async def next_events(self) -> bytes | None:
+        """Every event waiting, joined (one write for them all), or a heartbeat comment when asked for one;
+        None once closed. (No timer per wait: one ticker serves every stream.)"""
+        if not self._queue and not self._ping and not self.closed:
+            await self._ready.wait()
         if self.closed:
             return None
         self._ready.clear()
+        self._ping = False
+        self.last_sent = time.monotonic()
+        if not self._queue:
+            return HEARTBEAT
         events = b"".join(self._queue)
         self._queue.clear()
         return events
@@ -89,8 +101,10 @@ class ChangeFeed:
     """`position` is the newest change handed to subscribers; everything after it reaches every subscriber in
     sequence order. Reads go through the ReadRouter: a standby answers once it has replayed the change."""
 
-    def __init__(self, reader: ReadRouter, primary: asyncpg.Pool, *, replay_seconds: float, read_timeout: float):
+    def __init__(self, reader: ReadRouter, primary: asyncpg.Pool, *, replay_seconds: float, read_timeout: float,
+                 heartbeat_seconds: float):
         self.reader, self.primary = reader, primary
+        self.heartbeat_seconds = heartbeat_seconds
         self.read_timeout = read_timeout
         self.replay_seconds = replay_seconds
         self.position = 0
@@ -100,7 +114,8 @@ class ChangeFeed:
 
     async def start(self) -> None:
         self.position = (await self.primary.fetchrow(SQL.select_quote_changes_bounds))["newest"]
-        self._tasks = [asyncio.create_task(self._follow()), asyncio.create_task(self._prune())]
+        self._tasks = [asyncio.create_task(self._follow()), asyncio.create_task(self._prune()),
+                       asyncio.create_task(self._heartbeat())]
 
     def changed(self, *_ignored) -> None:
         """Called for every notification (and listener reconnect): read what is new."""
@@ -167,6 +182,16 @@ class ChangeFeed:
             if len(rows) < READ_BATCH:
                 return
             await asyncio.sleep(0)  # a big change (a whole ETL batch) comes in parts: writers drain between them
+
+    async def _heartbeat(self) -> None:
+        # a stream quiet for half the interval is pinged at the next tick: never quiet longer than the interval
+        half = self.heartbeat_seconds / 2
+        while True:
+            await asyncio.sleep(half)
+            quiet_since = time.monotonic() - half
+            for subscriber in list(self.subscribers):
+                if subscriber.last_sent <= quiet_since:
+                    subscriber.ping()
 
     async def _prune(self) -> None:
         while True:

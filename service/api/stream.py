@@ -78,8 +78,8 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
     try:
         await response.prepare(request)
         await _opening(request, response, feed, subscriber, position)
-        while (events := await subscriber.next_events(settings.stream_heartbeat_seconds)) is not None:
-            await response.write(events or b": keep-alive\n\n")
+        while (events := await subscriber.next_events()) is not None:
+            await response.write(events)
     except ConnectionError:
         pass  # the client went, or was cut for falling behind: nothing more can reach it
     except Exception as exc:  # the answer has begun: no error envelope can follow, so the cut is the signal
