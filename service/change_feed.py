@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -42,16 +41,21 @@ def render(row: asyncpg.Record) -> Change:
 
 
 class Subscriber:
-    """One open stream: its filters and a bounded queue of events. Offering to a full queue drops the subscriber
-    (`on_overflow` cuts its connection), so a client that stops reading never holds memory or the others up."""
+    """One open stream: its filters, and its connection once live. Events are written to the connection as they
+    come, without a task per stream; what the connection has yet to send is its bounded queue: a client that lets
+    it pass `limit` bytes (it stopped reading) is dropped, its connection cut, so it never holds memory or the
+    others up. Before going live (while the opening and any missed changes are written) events wait in a list
+    bounded the same way."""
 
-    def __init__(self, source: str | None, symbol: str | None, size: int, on_overflow: Callable[[], None]):
-        self.source, self.symbol, self.size = source, symbol, size
-        self._on_overflow = on_overflow
-        self._queue: deque[bytes] = deque()
-        self._ready = asyncio.Event()
-        self._ping = False
+    def __init__(self, source: str | None, symbol: str | None, limit: int, transport: asyncio.Transport | None):
+        self.source, self.symbol, self.limit = source, symbol, limit
+        self._transport = transport
+        self._live = False
+        self._chunked = False
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self.last_sent = time.monotonic()
+        self.finished = asyncio.Event()
         self.dropped = False
         self.closed = False
 
@@ -62,39 +66,47 @@ class Subscriber:
     def offer(self, change: Change) -> None:
         if self.closed or not self.wants(change):
             return
-        if len(self._queue) >= self.size:
-            self.dropped = True
-            metrics.STREAM_DROPPED.inc()
-            self.close()
-            self._on_overflow()
+        if self._live:
+            self._send(change.event)
             return
-        self._queue.append(change.event)
-        self._ready.set()
+        self._pending.append(change.event)
+        self._pending_bytes += len(change.event)
+        if self._pending_bytes > self.limit:
+            self._drop()
+
+    def go_live(self, chunked: bool) -> None:
+        """From now on events go straight to the connection (framed as chunks when the response is chunked)."""
+        self._live, self._chunked = True, chunked
+        if self._pending and not self.closed:
+            self._send(b"".join(self._pending))
+        self._pending.clear()
 
     def ping(self) -> None:
-        """Asks for a heartbeat comment (the feed's ticker does, for streams quiet for a while)."""
-        self._ping = True
-        self._ready.set()
+        """A heartbeat comment (the feed's ticker sends one to streams quiet for a while)."""
+        if self._live and not self.closed:
+            self._send(HEARTBEAT)
 
     def close(self) -> None:
         self.closed = True
-        self._ready.set()
+        self.finished.set()
 
-    async def next_events(self) -> bytes | None:
-        """Every event waiting, joined (one write for them all), or a heartbeat comment when asked for one;
-        None once closed. (No timer per wait: one ticker serves every stream.)"""
-        if not self._queue and not self._ping and not self.closed:
-            await self._ready.wait()
-        if self.closed:
-            return None
-        self._ready.clear()
-        self._ping = False
+    def _send(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            self.close()  # the client went
+            return
+        if transport.get_write_buffer_size() > self.limit:
+            self._drop()
+            return
+        transport.write(b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data)
         self.last_sent = time.monotonic()
-        if not self._queue:
-            return HEARTBEAT
-        events = b"".join(self._queue)
-        self._queue.clear()
-        return events
+
+    def _drop(self) -> None:
+        self.dropped = True
+        metrics.STREAM_DROPPED.inc()
+        if self._transport is not None:
+            self._transport.abort()
+        self.close()
 
 
 class ChangeFeed:

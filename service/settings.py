@@ -214,10 +214,10 @@ class Settings:
     stale_after_seconds: float = setting(3 * 3600.0, _number, low=1)
     shutdown_timeout_seconds: float = setting(8.0, _number, low=0.5)
     http_idle_timeout_seconds: float = setting(15.0, _number, low=0.5)
-    # GET /stream: open streams at most (503 beyond), events one client may have waiting before it is dropped,
+    # GET /stream: open streams at most (503 beyond), what one client may have waiting before it is dropped,
     # how long a Last-Event-ID can be resumed from, and the longest quiet on a stream before a comment is sent
     stream_max_clients: int = setting(1000, _integer, low=1)
-    stream_client_queue: int = setting(1000, _integer, low=1)
+    stream_client_buffer_kb: int = setting(1024, _integer, low=16)
     stream_replay_seconds: float = setting(3600.0, _number, low=1)
     stream_heartbeat_seconds: float = setting(15.0, _number, low=0.05, high=15)
     # GET /export/history: exports at once (each holds a database connection; 429 beyond), and the longest one

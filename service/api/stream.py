@@ -72,14 +72,14 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
                "X-Request-ID": request_id_var.get()}
     if request.method == "HEAD":
         return web.Response(headers=headers)
-    subscriber = Subscriber(query.get("source"), symbol, settings.stream_client_queue, lambda: _cut(request))
+    subscriber = Subscriber(query.get("source"), symbol, settings.stream_client_buffer_kb * 1024, request.transport)
     position = feed.subscribe(subscriber)
     response = web.StreamResponse(headers=headers)
     try:
         await response.prepare(request)
         await _opening(request, response, feed, subscriber, position)
-        while (events := await subscriber.next_events()) is not None:
-            await response.write(events)
+        subscriber.go_live(chunked=response.headers.get("Transfer-Encoding", "").lower() == "chunked")
+        await subscriber.finished.wait()  # closed by shutdown, a cut, or the client leaving
     except ConnectionError:
         pass  # the client went, or was cut for falling behind: nothing more can reach it
     except Exception as exc:  # the answer has begun: no error envelope can follow, so the cut is the signal
@@ -128,7 +128,6 @@ def _reset_reason(resume_from: int | None, pruned_through: int) -> bytes:
 
 
 def _cut(request: web.Request) -> None:
-    """Drops a client that stopped reading: closing its connection wakes a write blocked on it."""
     transport = request.transport
     if transport is not None:
         transport.abort()

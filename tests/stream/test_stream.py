@@ -18,6 +18,13 @@ from tests.conftest import replace
 from tests.stream.sse import next_block, next_event, opening_id
 
 
+async def _caught_up(client, pool) -> None:
+    newest = await pool.fetchval("SELECT max(seq) FROM quote_changes")
+    async with asyncio.timeout(5):
+        while client.app[CHANGE_FEED].position < newest:
+            await asyncio.sleep(0.02)
+
+
 async def _quotes(response, count: int) -> list:
     return [await next_event(response) for _ in range(count)]
 
@@ -77,6 +84,7 @@ async def test_resume_with_last_event_id_delivers_exactly_the_missed_changes_in_
     # disconnected: these are missed
     await load_csv(pool, tmp_path / "b.csv", coin_rows(4, hour=2, price="2"))
     await load_csv(pool, tmp_path / "c.csv", coin_rows(2, hour=3, price="3"))
+    await _caught_up(client, pool)  # so all missed changes come before the opening id (later ones come after it)
     async with client.get("/stream", headers={"Last-Event-ID": last}) as resumed:
         missed = await _quotes(resumed, 6)
         position = await opening_id(resumed)
@@ -91,10 +99,7 @@ async def test_resume_with_last_event_id_delivers_exactly_the_missed_changes_in_
 
 async def test_a_resume_from_past_the_replay_window_or_a_foreign_id_is_a_reset(client, pool, tmp_path):
     await load_csv(pool, tmp_path / "a.csv", coin_rows(3, hour=1))
-    feed = client.app[CHANGE_FEED]
-    async with asyncio.timeout(5):
-        while feed.position < 3:
-            await asyncio.sleep(0.02)
+    await _caught_up(client, pool)
     await pool.execute("UPDATE quote_changes SET changed_at = now() - interval '2 hours'")
     assert await pool.fetchval("SELECT count(*) FROM quote_changes") == 3
     assert await pool.fetchval(SQL.delete_expired_quote_changes, 3600.0) == 3
@@ -129,7 +134,7 @@ async def test_an_idle_stream_gets_heartbeat_comments(make_client, settings):
 
 async def test_a_client_that_stops_reading_is_dropped_while_the_others_keep_receiving(
         make_client, settings, pool, tmp_path):
-    client = await make_client(replace(settings, stream_client_queue=1000))
+    client = await make_client(replace(settings, stream_client_buffer_kb=1024))
     feed = client.app[CHANGE_FEED]
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads: the server's writes block
@@ -142,7 +147,7 @@ async def test_a_client_that_stops_reading_is_dropped_while_the_others_keep_rece
         async with client.get("/stream") as reader:
             await opening_id(reader)
             assert len(feed.subscribers) == 2
-            count = 20_000  # about 11 MB of events: more than the socket buffers and the queue hold
+            count = 20_000  # about 11 MB of events: more than the socket buffers and the 1 MB queue hold
             await load_csv(pool, tmp_path / "many.csv", coin_rows(count, hour=1))
             received = [await next_event(reader) for _ in range(count)]
             assert len({e.id for e in received}) == count
