@@ -17,7 +17,8 @@ from service.replicas import ReadRouter
 from service.sql import SQL
 
 log = logging.getLogger(__name__)
-READ_BATCH = 500  # the default STREAM_CLIENT_QUEUE holds two such reads: a reading client keeps up
+READ_BATCH = 500  # changes read (and written to each stream) at once
+FANOUT_SLICE = 100  # streams written to between two turns of the event loop
 PRUNE_EVERY_SECONDS = 60.0
 RETRY_SECONDS = 1.0
 HEARTBEAT = b": keep-alive\n\n"
@@ -63,14 +64,19 @@ class Subscriber:
         return (self.source is None or change.source == self.source) and \
             (self.symbol is None or change.symbol == self.symbol)
 
-    def offer(self, change: Change) -> None:
-        if self.closed or not self.wants(change):
+    def offer(self, changes: list[Change], joined: bytes) -> None:
+        """`changes` in order, and their events `joined` (what a stream without filters is sent)."""
+        if self.closed:
             return
+        if self.source is not None or self.symbol is not None:
+            joined = b"".join([change.event for change in changes if self.wants(change)])
+            if not joined:
+                return
         if self._live:
-            self._send(change.event)
+            self._send(joined)
             return
-        self._pending.append(change.event)
-        self._pending_bytes += len(change.event)
+        self._pending.append(joined)
+        self._pending_bytes += len(joined)
         if self._pending_bytes > self.limit:
             self._drop()
 
@@ -183,17 +189,21 @@ class ChangeFeed:
         while True:
             rows = await self.reader.fetch(SQL.select_quote_changes_after, self.position, READ_BATCH,
                                            timeout=self.read_timeout)
-            for row in rows:
-                change = render(row)
-                # no await from here to the position's update: a subscriber registered at any moment gets
-                # exactly the changes after the position it was given
-                self.position = change.seq
-                for subscriber in list(self.subscribers):
-                    subscriber.offer(change)
+            if not rows:
+                return
+            changes = [render(row) for row in rows]
+            joined = b"".join([change.event for change in changes])
+            # set before the first offer: a subscriber registered from here on is given this position, is not
+            # among those offered this batch, and gets exactly the changes after it
+            self.position = changes[-1].seq
+            subscribers = list(self.subscribers)
+            for start in range(0, len(subscribers), FANOUT_SLICE):
+                for subscriber in subscribers[start:start + FANOUT_SLICE]:
+                    subscriber.offer(changes, joined)
+                await asyncio.sleep(0)  # other requests get the loop between slices of a big fan-out
             metrics.STREAM_EVENTS.inc(len(rows))
             if len(rows) < READ_BATCH:
                 return
-            await asyncio.sleep(0)  # a big change (a whole ETL batch) comes in parts: writers drain between them
 
     async def _heartbeat(self) -> None:
         # a stream quiet for half the interval is pinged at the next tick: never quiet longer than the interval

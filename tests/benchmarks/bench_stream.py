@@ -159,6 +159,11 @@ async def measure(base: str, dsn: str, pid: int, args) -> tuple[list[Row], bool]
         if line.strip() != b"ready":
             raise RuntimeError(f"a reader did not open its streams: {line!r}")
     print(f"  {args.streams} streams open in {time.perf_counter() - opened:.1f} s", file=sys.stderr)
+    idle_stop = asyncio.Event()
+    idle = asyncio.create_task(probe_health(f"{base}/health", idle_stop))
+    await asyncio.sleep(5)
+    idle_stop.set()
+    health_idle = await idle
     health = asyncio.create_task(probe_health(f"{base}/health", stop))
     cpu_before = cpu_seconds(pid)
     committed = await commit_changes(dsn, args.changes, args.pause)
@@ -191,6 +196,7 @@ async def measure(base: str, dsn: str, pid: int, args) -> tuple[list[Row], bool]
         Row("/health p99 during (ms)", f"{health_p99:.1f}", f"{p99(health_before):.1f} (no streams)",
             f"{health_p99 / p99(health_before):.1f}x", f"< {MAX_HEALTH_P99_MS:g} ms",
             health_p99 < MAX_HEALTH_P99_MS),
+        Row("/health p99, streams open, no changes (ms)", f"{p99(health_idle):.1f}"),
         Row("/health requests during", str(len(health_during))),
         Row("service CPU per change, all streams (ms)", f"{service_cpu * 1000 / args.changes:.1f}"),
     ]
