@@ -10,6 +10,8 @@ from aiohttp import web
 
 from service import db, metrics, partitions
 from service.api import ROUTES, openapi
+from service.api.stream import close_streams
+from service.change_feed import ChangeFeed
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
 from service.listener import listen_forever
@@ -18,10 +20,11 @@ from service.settings import Settings
 from service.web import cursors, unparsable
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
+from service.web.export_slots import ExportSlots
 from service.web.errors import validation_error
 from service.web.headers import add_headers
-from service.web.keys import (ADMIN_COOLDOWN, DSN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
-                              SNAPSHOTS)
+from service.web.keys import (ADMIN_COOLDOWN, CHANGE_FEED, DSN, EXPORT_SLOTS, POOL, RATE_LIMITER, READER,
+                              RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS)
 from service.web.middlewares import chain
 from service.web.ratelimit import ClientRateLimiter
 from service.web.snapshots import Snapshots
@@ -44,11 +47,14 @@ def create_app(settings: Settings) -> web.Application:
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
+    app[EXPORT_SLOTS] = ExportSlots(settings.export_max_concurrent)
     for table in ROUTES:
         app.router.add_routes(table)
     # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
     openapi.setup(app, error_callback=validation_error)
-    app.cleanup_ctx.extend([database, change_listener, scheduler])
+    app.cleanup_ctx.extend([database, change_feed, change_listener, scheduler])
+    # streams never end by themselves: they are closed before the server waits for its handlers to finish
+    app.on_shutdown.append(close_streams)
     return app
 
 
@@ -72,10 +78,23 @@ async def database(app: web.Application) -> AsyncIterator[None]:
             await asyncio.wait_for(pool.close(), timeout=5)
 
 
+async def change_feed(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    feed = ChangeFeed(app[READER], app[POOL], replay_seconds=settings.stream_replay_seconds,
+                      read_timeout=settings.db_timeout_seconds, heartbeat_seconds=settings.stream_heartbeat_seconds)
+    await feed.start()
+    app[CHANGE_FEED] = feed
+    try:
+        yield
+    finally:
+        await feed.stop()
+
+
 async def change_listener(app: web.Application) -> AsyncIterator[None]:
     def data_changed(wal_position: str | None) -> None:
         app[READER].data_changed(wal_position)  # first: reads of the new generation need its position
         app[SNAPSHOTS].invalidate()
+        app[CHANGE_FEED].changed()
 
     task = asyncio.create_task(listen_forever(app[DSN], data_changed))
     try:

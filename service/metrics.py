@@ -33,6 +33,11 @@ REPLICA_FALLBACKS = Counter("db_replica_fallbacks_total",
                             "Reads a standby did not answer, by reason (behind, slow, down, error)",
                             ["replica", "reason"])
 
+STREAM_CLIENTS = Gauge("stream_clients", "Open GET /stream connections")
+STREAM_EVENTS = Counter("stream_changes_total", "Changes to the latest state the change feed handed to streams")
+STREAM_DROPPED = Counter("stream_clients_dropped_total", "Streams cut because their client fell too far behind")
+EXPORTS = Counter("exports_total", "GET /export/history answers, by outcome (started, refused, failed)", ["outcome"])
+
 
 RUN_STATUSES = ("success", "failed")
 ROW_OUTCOMES = ("inserted", "updated", "rejected")

@@ -7,6 +7,7 @@ import collections
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -124,6 +125,48 @@ class ReadRouter:
                     return rows
         metrics.DB_READS.labels("primary").inc()
         return await self.primary.fetch(query, *args, timeout=timeout)
+
+    @contextlib.asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[asyncpg.Connection]:
+        """A connection held for a long read (an export): a standby's that has replayed `required_lsn`, else the
+        primary's. Checked once, when taken: replay only moves forward while the connection lives."""
+        required = self.required_lsn
+        for replica in self._usable() if required is not None else ():
+            held = await self._take(replica, required, timeout)
+            if held is not None:
+                pool, connection = held
+                metrics.DB_READS.labels(replica.name).inc()
+                try:
+                    yield connection
+                finally:
+                    await pool.release(connection)
+                return
+        metrics.DB_READS.labels("primary").inc()
+        async with self.primary.acquire(timeout=timeout) as connection:
+            yield connection
+
+    async def _take(self, replica: Replica, required: int,
+                    timeout: float | None) -> tuple[asyncpg.Pool, asyncpg.Connection] | None:
+        pool = replica.pool
+        if pool is None:
+            return None
+        try:
+            connection = await pool.acquire(timeout=timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # down or busy: the primary serves this one; the monitor judges the standby
+            return None
+        try:
+            if await connection.fetchval(SQL.select_replay_reached, format_lsn(required), timeout=CHECK_TIMEOUT):
+                return pool, connection
+            metrics.REPLICA_FALLBACKS.labels(replica.name, "behind").inc()
+        except asyncio.CancelledError:
+            await pool.release(connection)
+            raise
+        except Exception:
+            metrics.REPLICA_FALLBACKS.labels(replica.name, "error").inc()
+        await pool.release(connection)
+        return None
 
     def describe(self) -> list[dict]:
         return [replica.describe() for replica in self.replicas]

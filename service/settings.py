@@ -48,14 +48,14 @@ def _integer(name: str, raw: str, low: int | None = None, high: int | None = Non
     return _in_range(name, value, low, high)
 
 
-def _number(name: str, raw: str, low: float | None = None) -> float:
+def _number(name: str, raw: str, low: float | None = None, high: float | None = None) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise SettingsError(name, f"expected a number, got {raw!r}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise SettingsError(name, f"expected a finite number, got {raw!r}")
-    return _in_range(name, value, low, None)
+    return _in_range(name, value, low, high)
 
 
 def _boolean(name: str, raw: str) -> bool:
@@ -240,6 +240,15 @@ class Settings:
     stale_after_seconds: float = setting(3 * 3600.0, _number, low=1)
     shutdown_timeout_seconds: float = setting(8.0, _number, low=0.5)
     http_idle_timeout_seconds: float = setting(15.0, _number, low=0.5)
+    # GET /stream: open streams at most (503 beyond), what one client may have waiting before it is dropped,
+    # how long a Last-Event-ID can be resumed from, and the longest quiet on a stream before a comment is sent
+    stream_max_clients: int = setting(1000, _integer, low=1)
+    stream_client_buffer_kb: int = setting(1024, _integer, low=16)
+    stream_replay_seconds: float = setting(3600.0, _number, low=1)
+    stream_heartbeat_seconds: float = setting(15.0, _number, low=0.05, high=15)
+    # GET /export/history: exports at once (each holds a database connection; 429 beyond), and the longest one
+    export_max_concurrent: int = setting(2, _integer, low=1)
+    export_timeout_seconds: float = setting(3600.0, _number, low=1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

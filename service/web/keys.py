@@ -4,11 +4,13 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from service.change_feed import ChangeFeed
 from service.etl.scheduler import Scheduler
 from service.replicas import ReadRouter
 from service.settings import Settings
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
+from service.web.export_slots import ExportSlots
 from service.web.ratelimit import ClientRateLimiter
 from service.web.snapshots import Snapshots
 
@@ -22,3 +24,6 @@ RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
 ADMIN_COOLDOWN = web.AppKey("admin_cooldown", TriggerCooldown)
 DSN = web.AppKey("dsn", str)
+# GET /stream's source of changes, and the places GET /export/history's bulk reads may take
+CHANGE_FEED = web.AppKey("change_feed", ChangeFeed)
+EXPORT_SLOTS = web.AppKey("export_slots", ExportSlots)
