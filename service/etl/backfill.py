@@ -75,3 +75,47 @@ async def backfill_source(pool: asyncpg.Pool, settings: Settings, name: str, ups
     source = module.build_history(settings, upstream.in_background(), pool, coins, end - timedelta(days=days), end)
     return await run_source(pool, source, trigger=BACKFILL, should_stop=should_stop, on_started=on_started,
                             on_stored=on_stored)
+
+
+class BackgroundBackfill:
+    """BACKFILL_DAYS in the serving process: each API source's backfill starts once, in the background, after the
+    source's first successful run (its coins are then known); stopped at a batch boundary on shutdown."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, upstreams: Mapping[str, Upstream]):
+        self.pool = pool
+        self.settings = settings
+        self.upstreams = dict(upstreams)
+        self.tasks: dict[str, asyncio.Task] = {}
+        self._stopping = False
+
+    def source_ran(self, outcome: RunOutcome) -> None:
+        name = outcome.source
+        if outcome.status != "success" or name not in self.upstreams or name in self.tasks or self._stopping:
+            return
+        scope = Scope(days=self.settings.backfill_days)
+        task = asyncio.create_task(backfill_source(self.pool, self.settings, name, self.upstreams[name], scope,
+                                                   should_stop=lambda: self._stopping))
+        task.add_done_callback(_log_outcome)
+        self.tasks[name] = task
+
+    async def stop(self, grace: float) -> None:
+        self._stopping = True
+        running = [task for task in self.tasks.values() if not task.done()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=2)
+
+
+def _log_outcome(task: asyncio.Task) -> None:
+    if task.cancelled():
+        return
+    if task.exception() is not None:
+        log.error("background backfill crashed", exc_info=task.exception())
+        return
+    outcome = task.result()
+    log.info("background backfill finished", extra={"source": outcome.source, "status": outcome.status,
+                                                    "error": outcome.error, "points": outcome.counts.inserted})

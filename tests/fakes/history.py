@@ -4,6 +4,7 @@ CoinPaprika's ``/tickers/{id}/historical`` (ISO times, interval and limit). Each
 of (coin, time), so any window asked twice answers the same points; ``holes`` cut spans out of a coin's series."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,6 +22,7 @@ class Series:
         self.coins = dict(coins or {})  # coin id -> typical price (text)
         self.holes: dict[str, list[tuple[datetime, datetime]]] = {}
         self.offset_ms: dict[str, int] = {}
+        self.delay = 0.0  # seconds each historical answer takes (the live endpoints stay fast)
 
     def knows(self, coin: str) -> bool:
         return coin in self.coins
@@ -80,6 +82,7 @@ def paprika_ticks(series: Series, coin: str, lo: datetime, hi: datetime, interva
 
 def add_gecko_history(fake, router: web.UrlDispatcher) -> None:
     async def chart(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(fake.series.delay)
         return await fake._answer(request, lambda r: _gecko(fake, r))
     router.add_get("/api/v3/coins/{id}/market_chart/range", chart)
 
@@ -101,6 +104,7 @@ def _gecko(fake, request):
 
 def add_paprika_history(fake, router: web.UrlDispatcher) -> None:
     async def historical(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(fake.series.delay)
         return await fake._answer(request, lambda r: _paprika(fake, r))
     router.add_get("/v1/tickers/{id}/historical", historical)
 
