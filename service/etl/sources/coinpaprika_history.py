@@ -1,6 +1,7 @@
 """CoinPaprika's history: GET /tickers/{id}/historical?start=&end=&interval=1d|1h&limit=, daily then hourly."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import Coin, HistorySource, Point, Tier
+from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier
 
 NAME = "coinpaprika"
 EXPECTED = Expectation(required=frozenset({"timestamp", "price"}),
@@ -30,8 +31,10 @@ class CoinPaprikaHistory(HistorySource):
         self.hourly = timedelta(days=hourly_days)
 
     def tiers(self, start: datetime, end: datetime) -> list[Tier]:
-        # the plan's hourly reach counts back from now, not from the coin's newest observation
-        hourly_from = min(end, max(start, datetime.now(timezone.utc) - self.hourly))
+        # the plan's hourly reach counts back from now (not from the coin's newest observation), whole hours only
+        reach = datetime.now(timezone.utc) - self.hourly
+        reach = EPOCH + timedelta(hours=math.ceil((reach - EPOCH) / timedelta(hours=1)))
+        hourly_from = min(end, max(start, reach))
         tiers = []
         if start < hourly_from:
             tiers.append(Tier(DAY, start, hourly_from, timedelta(days=MAX_LIMIT - 1), {"interval": "1d"}))
