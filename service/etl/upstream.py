@@ -106,6 +106,11 @@ class Upstream:
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, int]:
         """The parsed body (floats as Decimal) and its size in bytes."""
+        parsed, body = await self.get_json_body(path, params)
+        return parsed, len(body)
+
+    async def get_json_body(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, bytes]:
+        """The parsed body (floats as Decimal) and the body as received."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
             stop=stop_after_attempt(self.max_retries + 1),
@@ -138,7 +143,7 @@ class Upstream:
             "upstream": self.name, "attempt": state.attempt_number,
             "error": str(state.outcome.exception()), "wait_seconds": round(state.upcoming_sleep, 3)})
 
-    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, int]:
+    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, bytes]:
         await self.bucket.take(self.background)
         url = f"{self.base_url}/{path.lstrip('/')}"
         try:
@@ -158,7 +163,7 @@ class Upstream:
             raise RetryableError(f"{self.name} did not answer within the timeout") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise RetryableError(f"{self.name} connection failed: {exc.__class__.__name__}: {exc}") from None
-        return _parse(self.name, body, content_type), len(body)
+        return _parse(self.name, body, content_type), body
 
 
 async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import Coin, HistorySource, Point, Tier, from_milliseconds
+from service.etl.sources.history import Coin, HistorySource, Point, Tier, from_milliseconds, raw_text
 
 NAME = "coingecko"
 SERIES = ("prices", "market_caps", "total_volumes")
@@ -32,8 +32,8 @@ class CoinGeckoHistory(HistorySource):
     def tiers(self, start: datetime, end: datetime) -> list[Tier]:
         return [Tier(HOUR, start, end, self.window)]
 
-    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, int]:
-        return await self.upstream.get_json(f"coins/{quote(coin.coin_id, safe='')}/market_chart/range", {
+    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, bytes]:
+        return await self.upstream.get_json_body(f"coins/{quote(coin.coin_id, safe='')}/market_chart/range", {
             "vs_currency": "usd", "from": math.floor(lo.timestamp()), "to": math.ceil(hi.timestamp())})
 
     def read(self, coin: Coin, payload: Any) -> tuple[list[Point], list[Reject], list[Mapping]]:
@@ -50,11 +50,11 @@ class CoinGeckoHistory(HistorySource):
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise n.Invalid("a prices entry is not a [milliseconds, price] pair")
                 at = from_milliseconds(pair[0])
-                points.append(Point(at, n.positive_price(pair[1], "price"),
+                points.append(Point(at, int(pair[0]) // 1000, n.positive_price(pair[1], "price"),
                                     n.decimal(caps.get(pair[0]), "market_cap"),
                                     n.decimal(volumes.get(pair[0]), "total_volume")))
             except n.Invalid as exc:
-                rejects.append(Reject(coin.coin_id, repr(pair)[:10_000], str(exc)))
+                rejects.append(Reject(coin.coin_id, raw_text(pair), str(exc)))
         return points, rejects, [payload]
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier
+from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier, raw_text
 
 NAME = "coinpaprika"
 EXPECTED = Expectation(required=frozenset({"timestamp", "price"}),
@@ -42,8 +42,8 @@ class CoinPaprikaHistory(HistorySource):
             tiers.append(Tier(HOUR, hourly_from, end, timedelta(hours=MAX_LIMIT - 1), {"interval": "1h"}))
         return tiers
 
-    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, int]:
-        return await self.upstream.get_json(f"tickers/{quote(coin.coin_id, safe='')}/historical", {
+    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, bytes]:
+        return await self.upstream.get_json_body(f"tickers/{quote(coin.coin_id, safe='')}/historical", {
             "start": _iso(lo), "end": _iso(hi), "interval": tier.params["interval"], "limit": MAX_LIMIT,
             "quote": "usd"})
 
@@ -57,12 +57,12 @@ class CoinPaprikaHistory(HistorySource):
                 if not isinstance(tick, dict):
                     raise n.Invalid("tick is not a JSON object")
                 objects.append(tick)
-                points.append(Point(n.timestamp(tick.get("timestamp"), "timestamp"),
-                                    n.positive_price(tick.get("price"), "price"),
+                at = n.timestamp(tick.get("timestamp"), "timestamp")
+                points.append(Point(at, int(at.timestamp() // 1), n.positive_price(tick.get("price"), "price"),
                                     n.decimal(tick.get("market_cap"), "market_cap"),
                                     n.decimal(tick.get("volume_24h"), "volume_24h")))
             except n.Invalid as exc:
-                rejects.append(Reject(coin.coin_id, repr(tick)[:10_000], str(exc)))
+                rejects.append(Reject(coin.coin_id, raw_text(tick), str(exc)))
         return points, rejects, objects
 
 

@@ -2,8 +2,10 @@
 points fill the missing buckets only, and each coin's checkpoint says which span has been asked for already."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -13,7 +15,7 @@ from typing import Any
 from service import metrics
 from service.etl import drift
 from service.etl.normalize import Invalid, not_future
-from service.etl.records import API_QUOTE_COLUMNS, Batch, DriftError, Reject
+from service.etl.records import Batch, DriftError, Reject
 from service.etl.sources.api_stager import ApiRecords, ApiStager
 from service.etl.upstream import Upstream, UpstreamRefused
 from service.gaps import find_gaps
@@ -22,6 +24,9 @@ from service.jsonutil import dumps
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STREAM_PREFIX = "backfill:"
+# the stage_quotes columns a historical point fills; the others stay null
+HISTORY_COLUMNS = ("source", "coin_id", "observed_at", "match_key", "symbol", "name", "price_usd", "market_cap_usd",
+                   "volume_24h_usd")
 # refusals that concern the coin or the window asked for (no such coin, beyond the plan), not the whole source
 _COIN_REFUSALS = (400, 402, 404)
 _RAW_LIMIT = 10_000
@@ -51,9 +56,10 @@ class Tier:
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """One point of an upstream series, normalized, with what it was read from."""
+    """One point of an upstream series, normalized; `epoch` is its time in whole Unix seconds."""
 
     observed_at: datetime
+    epoch: int
     price: Any
     market_cap: Any = None
     volume: Any = None
@@ -67,6 +73,7 @@ class HistorySource:
 
     name: str
     expectation: drift.Expectation
+    prefetch = 4  # requests in flight ahead of the batch being stored (the token bucket still paces them)
 
     def __init__(self, upstream: Upstream, pool, coins: Sequence[Coin], *, start: datetime, end: datetime,
                  future_tolerance: float):
@@ -84,8 +91,8 @@ class HistorySource:
         """The resolutions of [start, end), oldest first."""
         raise NotImplementedError
 
-    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, int]:
-        """The upstream's answer for the coin over [lo, hi) and its size in bytes."""
+    async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, bytes]:
+        """The upstream's answer for the coin over [lo, hi), parsed and as received."""
         raise NotImplementedError
 
     def read(self, coin: Coin, payload: Any) -> tuple[list[Point], list[Reject], list[Mapping]]:
@@ -99,59 +106,91 @@ class HistorySource:
 
     async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
-        total = len(self.coins)
+        jobs = await self._jobs(checkpoints)
+        ahead: deque[tuple[_Job, asyncio.Task | None]] = deque()
+        refused: set[str] = set()
+        try:
+            for job in jobs:
+                ahead.append((job, self._start(job)))
+                while len(ahead) > self.prefetch:
+                    batch = await self._next(ahead.popleft(), refused)
+                    if batch is not None:
+                        yield batch
+            while ahead:
+                batch = await self._next(ahead.popleft(), refused)
+                if batch is not None:
+                    yield batch
+        finally:
+            for _, task in ahead:
+                if task is not None:
+                    task.cancel()
+
+    def _start(self, job: _Job) -> asyncio.Task | None:
+        if job.window is None:
+            return None
+        tier, lo, hi, _ = job.window
+        return asyncio.ensure_future(self.fetch(job.coin, tier, lo, hi))
+
+    async def _next(self, started: tuple[_Job, asyncio.Task | None], refused: set[str]) -> Batch | None:
+        job, task = started
+        if job.coin.coin_id in refused:  # refused earlier in this run: its other windows are not asked for
+            if task is not None:
+                task.cancel()
+            return self._empty(job.stream, job.position, job.progress(self.requests)) if job.last else None
+        if task is None:
+            return self._empty(job.stream, job.position, job.progress(self.requests))
+        try:
+            payload, body = await task
+        except UpstreamRefused as exc:
+            if exc.status not in _COIN_REFUSALS:
+                raise
+            # the coin (or this span of it) is not to be had: said once as a reject, not asked again
+            self._count_request()
+            refused.add(job.coin.coin_id)
+            tier, lo, hi, _ = job.window
+            reject = Reject(job.coin.coin_id, f"GET {lo.isoformat()}..{hi.isoformat()}", str(exc))
+            return self._empty(job.stream, job.done, job.progress(self.requests, finished=True), rejects=(reject,))
+        self._count_request()
+        return self._batch(job, payload, body)
+
+    async def _jobs(self, checkpoints: Mapping[str, dict[str, Any]]) -> list[_Job]:
+        """Every request of the run, in coin order then time order, with the checkpoint each one's batch leaves:
+        the coins' missing buckets (one gaps query per tier for all the coins) not asked for before, in windows
+        of at most the tier's width, each window the hull of the buckets it holds."""
+        ids = [coin.coin_id for coin in self.coins]
+        gaps_by_coin: dict[str, list[tuple[Tier, Span]]] = {coin_id: [] for coin_id in ids}
+        if self.coins and self.start < self.end:
+            async with self.pool.acquire() as connection:
+                for tier in self.tiers(self.start, self.end):
+                    for gap in await find_gaps(connection, step=tier.step, start=tier.start, end=tier.end,
+                                               source=self.name, coin_ids=ids):
+                        gaps_by_coin[gap.coin_id].append((tier, (gap.start, gap.end)))
+        jobs, total = [], len(self.coins)
         for index, coin in enumerate(self.coins):
             stream = STREAM_PREFIX + coin.coin_id
             asked = _span(checkpoints.get(stream))
             end = min(self.end, coin.latest)
             done = _merge(asked, (self.start, end)) if self.start < end else asked or (end, end)
-            windows = await self._windows(coin, asked, end) if self.start < end else []
-            progress = {"coins_total": total, "coins_done": index, "coins_left": total - index,
-                        "coin": coin.coin_id}
+            windows = []
+            for tier, (lo, hi) in gaps_by_coin[coin.coin_id]:
+                pieces = _whole_buckets(_minus((max(lo, _floor(self.start, tier.step)), min(hi, end)), asked),
+                                        tier.step)
+                windows.extend((tier, *window) for window in _cut(pieces, tier.window))
+            base = {"coins_total": total, "coin": coin.coin_id}
             if not windows:
-                yield self._empty(stream, done, {**progress, "coins_done": index + 1, "coins_left": total - index - 1,
-                                                 "requests": self.requests})
-                continue
-            for number, (tier, lo, hi, missing) in enumerate(windows, start=1):
+                jobs.append(_Job(coin, stream, done, done, None, True, index, base))
+            for number, window in enumerate(windows, start=1):
                 last = number == len(windows)
-                try:
-                    payload, nbytes = await self.fetch(coin, tier, lo, hi)
-                except UpstreamRefused as exc:
-                    if exc.status not in _COIN_REFUSALS:
-                        raise
-                    # the coin (or this span of it) is not to be had: said once as a reject, not asked again
-                    self._count_request()
-                    reject = Reject(coin.coin_id, f"GET {lo.isoformat()}..{hi.isoformat()}", str(exc))
-                    yield self._empty(stream, done, self._done(progress, index, total), rejects=(reject,))
-                    break
-                self._count_request()
-                position = done if last else _merge(asked, (self.start, hi))
-                now = self._done(progress, index, total) if last else {**progress, "requests": self.requests}
-                yield self._batch(coin, stream, position, tier, missing, payload, nbytes, now)
+                position = done if last else _merge(asked, (self.start, window[2]))
+                jobs.append(_Job(coin, stream, position, done, window, last, index, base))
+        return jobs
 
     def _count_request(self) -> None:
         self.requests += 1
         metrics.BACKFILL_REQUESTS.labels(self.name).inc()
 
-    def _done(self, progress: dict, index: int, total: int) -> dict:
-        return {**progress, "coins_done": index + 1, "coins_left": total - index - 1, "requests": self.requests}
-
-    async def _windows(self, coin: Coin, asked: Span | None,
-                       end: datetime) -> list[tuple[Tier, datetime, datetime, list[Span]]]:
-        """The requests that cover the coin's missing buckets not asked for before: per tier, the missing whole
-        buckets cut into windows of at most the tier's width, each window the hull of the buckets it holds."""
-        windows = []
-        async with self.pool.acquire() as connection:
-            for tier in self.tiers(self.start, end):
-                gaps = await find_gaps(connection, step=tier.step, start=tier.start, end=tier.end,
-                                       source=self.name, coin_ids=[coin.coin_id])
-                missing = [piece for gap in gaps for piece in _whole_buckets(_minus((gap.start, gap.end), asked),
-                                                                             tier.step)]
-                windows.extend((tier, *window) for window in _cut(missing, tier.window))
-        return windows
-
-    def _batch(self, coin: Coin, stream: str, position: Span, tier: Tier, missing: list[Span], payload: Any,
-               nbytes: int, progress: dict) -> Batch:
+    def _batch(self, job: _Job, payload: Any, body: bytes) -> Batch:
+        coin, (tier, _, _, missing) = job.coin, job.window
         points, rejects, objects = self.read(coin, payload)
         report = drift.check(objects, self.expectation)
         found = report.as_dict()
@@ -160,37 +199,62 @@ class HistorySource:
                              found)
         fetched_at = datetime.now(timezone.utc)
         not_after = fetched_at + timedelta(seconds=self.future_tolerance)
-        quotes, filled, skipped = [], set(), 0
+        step = tier.step
+        empty = {bucket for lo, hi in missing for bucket in range(_seconds(lo), _seconds(hi), step)}
+        quotes, skipped = [], 0
+        name, coin_id, match_key, symbol, coin_name = self.name, coin.coin_id, coin.match_key, coin.symbol, coin.name
         for point in points:
-            try:
-                not_future(point.observed_at, not_after, "timestamp")
-            except Invalid as exc:
-                rejects.append(Reject(coin.coin_id, _json(point_raw(point))[:_RAW_LIMIT], str(exc)))
+            if point.observed_at > not_after:
+                try:
+                    not_future(point.observed_at, not_after, "timestamp")
+                except Invalid as exc:
+                    rejects.append(Reject(coin_id, raw_text(point_raw(point)), str(exc)))
+                    continue
+            bucket = point.epoch - point.epoch % step
+            if bucket not in empty:
+                skipped += 1  # its bucket has an observation already (or one from this answer): filled once
                 continue
-            bucket = _bucket(point.observed_at, tier.step)
-            if bucket in filled or not any(lo <= bucket < hi for lo, hi in missing):
-                skipped += 1  # its bucket has an observation already: only missing buckets are filled
-                continue
-            filled.add(bucket)
-            quotes.append(self._quote(coin, point))
-        text = _json(payload)
-        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
-        raw = ((self.name, fetched_at, coin.coin_id, digest, text),)
-        records = ApiRecords(read=len(points) + len(rejects), columns=API_QUOTE_COLUMNS, quotes=tuple(quotes),
+            empty.discard(bucket)
+            # HISTORY_COLUMNS order: a historical point has no rank, supplies, changes or ATH
+            quotes.append((name, coin_id, point.observed_at, match_key, symbol, coin_name, point.price,
+                           point.market_cap, point.volume))
+        text = body.decode("utf-8", "replace")
+        if "\\u0000" in text:  # jsonb holds no NUL: the payload as parsed, written back, instead
+            text = _json(payload)
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        raw = ((name, fetched_at, coin_id, digest, text),)
+        records = ApiRecords(read=len(points) + len(rejects), columns=HISTORY_COLUMNS, quotes=tuple(quotes),
                              rejects=tuple(rejects), raw=raw, skipped=skipped)
-        return Batch(stream=stream, position=_position(position), payload=records, pages=1, bytes=nbytes,
-                     drift=found, progress=progress)
-
-    def _quote(self, coin: Coin, point: Point) -> tuple:
-        # API_QUOTE_COLUMNS order; a historical point has no rank, supplies, changes or ATH
-        return (self.name, coin.coin_id, point.observed_at, coin.match_key, coin.symbol, coin.name, None,
-                point.price, point.market_cap, point.volume, None, None, None, None,
-                None, None, None, None, None, None, None)
+        return Batch(stream=job.stream, position=_position(job.position), payload=records, pages=1,
+                     bytes=len(body), drift=found, progress=job.progress(self.requests))
 
     def _empty(self, stream: str, position: Span, progress: dict, rejects: tuple[Reject, ...] = ()) -> Batch:
-        records = ApiRecords(read=len(rejects), columns=API_QUOTE_COLUMNS, quotes=(), rejects=rejects, raw=(),
+        records = ApiRecords(read=len(rejects), columns=HISTORY_COLUMNS, quotes=(), rejects=rejects, raw=(),
                              skipped=0)
         return Batch(stream=stream, position=_position(position), payload=records, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One request of a backfill (or, without a window, a coin with nothing to ask for) and what follows it."""
+
+    coin: Coin
+    stream: str
+    position: Span  # the checkpoint once its batch is stored
+    done: Span  # the checkpoint once the whole coin is
+    window: tuple[Tier, datetime, datetime, list[Span]] | None
+    last: bool  # the coin's last request: its batch completes the coin
+    index: int
+    base: dict
+
+    def progress(self, requests: int, finished: bool = False) -> dict:
+        done = self.index + 1 if self.last or finished else self.index
+        return {**self.base, "coins_done": done, "coins_left": self.base["coins_total"] - done, "requests": requests}
+
+
+def raw_text(value: Any) -> str:
+    """A refused value as a reject keeps it: its JSON, cut to the rejects' limit."""
+    return _json(value)[:_RAW_LIMIT]
 
 
 def point_raw(point: Point) -> dict:
@@ -206,9 +270,13 @@ def from_milliseconds(value: Any) -> datetime:
     return EPOCH + timedelta(milliseconds=value)
 
 
-def _bucket(moment: datetime, step: int) -> datetime:
-    seconds = (moment - EPOCH) // timedelta(seconds=step) * step
-    return EPOCH + timedelta(seconds=seconds)
+def _seconds(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(seconds=1)
+
+
+def _floor(moment: datetime, step: int) -> datetime:
+    """The start of the bucket of `step` seconds holding `moment`."""
+    return EPOCH + timedelta(seconds=_seconds(moment) // step * step)
 
 
 def _minus(gap: Span, asked: Span | None) -> list[Span]:
@@ -222,10 +290,10 @@ def _whole_buckets(pieces: list[Span], step: int) -> list[Span]:
     """Each piece shrunk to the whole buckets it holds (a piece cut mid-bucket by the span asked for before)."""
     out = []
     for lo, hi in pieces:
-        first = _bucket(lo, step)
+        first = _floor(lo, step)
         if first < lo:
             first += timedelta(seconds=step)
-        last = _bucket(hi, step)
+        last = _floor(hi, step)
         if first < last:
             out.append((first, last))
     return out
