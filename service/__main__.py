@@ -1,4 +1,5 @@
-"""The command line: `python -m service` (serve + scheduler), `... etl [--source NAME ...]`, `... migrate`."""
+"""The command line: `python -m service` (serve + scheduler), `... etl [--source NAME ...]`, `... migrate`,
+`... backfill [--source NAME ...] [--days N] [--symbols SYM,SYM | --top N]`."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +12,7 @@ import asyncpg
 import psycopg
 
 from service import db, logs
+from service.etl.registry import API_NAMES
 from service.settings import KNOWN_SOURCES, Settings, SettingsError
 
 log = logging.getLogger("service")
@@ -31,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.command == "etl":
             return asyncio.run(_etl_once(settings, tuple(args.source or ()) or None))
+        if args.command == "backfill":
+            from service.backfill_cli import backfill_once
+            return asyncio.run(backfill_once(settings, args))
         return _serve(settings)
     except (db.UnsupportedServer, db.EmbeddedDataUnsupported) as exc:
         print(exc, file=sys.stderr)
@@ -49,7 +54,34 @@ def _parser() -> argparse.ArgumentParser:
     etl = commands.add_parser("etl", help="run the ETL once and exit: 0 when every source succeeded")
     etl.add_argument("--source", action="append", choices=KNOWN_SOURCES, metavar="NAME",
                      help=f"a source to run ({', '.join(KNOWN_SOURCES)}); repeatable; default: ETL_SOURCES")
+    backfill = commands.add_parser("backfill", help="fill the history of the known coins from each API source's "
+                                                    "historical endpoint and exit: 0 when every source completed")
+    backfill.add_argument("--source", action="append", choices=API_NAMES, metavar="NAME",
+                          help=f"a source to backfill ({', '.join(API_NAMES)}); repeatable; default: the API "
+                               "sources of ETL_SOURCES")
+    backfill.add_argument("--days", type=_positive_int, metavar="N",
+                          help="how many days back (default: BACKFILL_DAYS, else 30)")
+    only = backfill.add_mutually_exclusive_group()
+    only.add_argument("--symbols", type=_symbols, metavar="SYM,SYM", help="only the coins with these symbols")
+    only.add_argument("--top", type=_positive_int, metavar="N", help="only each source's first N coins by rank")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _symbols(text: str) -> tuple[str, ...]:
+    symbols = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
+    if not symbols:
+        raise argparse.ArgumentTypeError("names no symbol")
+    return symbols
 
 
 def _serve(settings: Settings) -> int:

@@ -13,7 +13,8 @@ from service.api import ROUTES, openapi
 from service.api.stream import close_streams
 from service.change_feed import ChangeFeed
 from service.etl.scheduler import Scheduler
-from service.etl.wiring import enabled_sources
+from service.etl.backfill import BackgroundBackfill
+from service.etl.wiring import wired_sources
 from service.listener import listen_forever
 from service.replicas import ReadRouter
 from service.settings import Settings
@@ -105,14 +106,18 @@ async def change_listener(app: web.Application) -> AsyncIterator[None]:
 
 async def scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with enabled_sources(settings) as sources:
+    async with wired_sources(settings) as wired:
+        sources = wired.sources
         metrics.register_sources(source.name for source in sources)
+        metrics.register_backfills(wired.upstreams)
+        backfills = BackgroundBackfill(app[POOL], settings, wired.upstreams)
 
         def upkeep():
             return partitions.maintain(app[POOL], settings.history_retention_days)
 
         runner = Scheduler(app[POOL], sources, interval=settings.etl_interval_seconds,
-                           on_startup=settings.etl_on_startup, after_run=upkeep)
+                           on_startup=settings.etl_on_startup, after_run=upkeep,
+                           on_outcome=backfills.source_ran if settings.backfill_days > 0 else None)
         app[SCHEDULER] = runner
         startup_upkeep = asyncio.create_task(upkeep())
         task = asyncio.create_task(runner.loop())
@@ -120,7 +125,8 @@ async def scheduler(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await runner.stop(grace=max(1.0, settings.shutdown_timeout_seconds - 4))
+            grace = max(1.0, settings.shutdown_timeout_seconds - 4)
+            await asyncio.gather(runner.stop(grace=grace), backfills.stop(grace=grace))
             await _cancel(startup_upkeep)
             await _cancel(task)
             await _cancel(pool_gauge)

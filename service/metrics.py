@@ -32,6 +32,13 @@ REPLICA_LAG_SECONDS = Gauge("db_replica_lag_seconds", "How long ago the primary 
 REPLICA_FALLBACKS = Counter("db_replica_fallbacks_total",
                             "Reads a standby did not answer, by reason (behind, slow, down, error)",
                             ["replica", "reason"])
+BACKFILL_RUNS = Counter("backfill_runs_total", "Backfill runs finished", ["source", "status"])
+BACKFILL_POINTS = Counter("backfill_points_total", "Historical points stored by backfills", ["source"])
+BACKFILL_REJECTS = Counter("backfill_rejects_total", "Historical points (or coins) refused by backfills",
+                           ["source"])
+BACKFILL_REQUESTS = Counter("backfill_requests_total", "Requests to the historical endpoints", ["source"])
+BACKFILL_COINS_DONE = Gauge("backfill_coins_done", "Coins the latest backfill has completed", ["source"])
+BACKFILL_COINS_LEFT = Gauge("backfill_coins_left", "Coins the latest backfill has yet to complete", ["source"])
 
 STREAM_CLIENTS = Gauge("stream_clients", "Open GET /stream connections")
 STREAM_EVENTS = Counter("stream_changes_total", "Changes to the latest state the change feed handed to streams")
@@ -55,6 +62,16 @@ def register_sources(names) -> None:
         ETL_LAST_SUCCESS.labels(source)
 
 
+def register_backfills(names) -> None:
+    """The backfill series of each API source, at 0 from start-up."""
+    for source in names:
+        for status in RUN_STATUSES:
+            BACKFILL_RUNS.labels(source, status)
+        for series in (BACKFILL_POINTS, BACKFILL_REJECTS, BACKFILL_REQUESTS, BACKFILL_COINS_DONE,
+                       BACKFILL_COINS_LEFT):
+            series.labels(source)
+
+
 def observe_run(source: str, status: str, seconds: float, counts) -> None:
     ETL_RUNS.labels(source, status).inc()
     ETL_DURATION.labels(source).observe(seconds)
@@ -66,6 +83,18 @@ def observe_batch(source: str, inserted: int, updated: int, rejected: int) -> No
     ETL_ROWS.labels(source, "inserted").inc(inserted)
     ETL_ROWS.labels(source, "updated").inc(updated)
     ETL_ROWS.labels(source, "rejected").inc(rejected)
+
+
+def observe_backfill_batch(source: str, points: int, rejected: int, progress: dict | None) -> None:
+    BACKFILL_POINTS.labels(source).inc(points)
+    BACKFILL_REJECTS.labels(source).inc(rejected)
+    if progress:
+        BACKFILL_COINS_DONE.labels(source).set(progress.get("coins_done", 0))
+        BACKFILL_COINS_LEFT.labels(source).set(progress.get("coins_left", 0))
+
+
+def observe_backfill_run(source: str, status: str) -> None:
+    BACKFILL_RUNS.labels(source, status).inc()
 
 
 def observe_pool(pool) -> None:

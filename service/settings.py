@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from service.etl.registry import NAMES as KNOWN_SOURCES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KNOWN_SOURCES = ("coinpaprika", "coingecko", "csv")
 LOG_FORMATS = ("json", "text")
 MIN_ADMIN_TOKEN_LENGTH = 16
 # a DNS name, an IPv4 address or an IPv6 literal: what a listener or an upstream URL can name
@@ -237,6 +238,12 @@ class Settings:
     http_retry_after_cap_seconds: float = setting(60.0, _number, low=0)
     coinpaprika_requests_per_second: float = setting(10.0, _number, low=0.01)
     coingecko_requests_per_minute: float = setting(30.0, _number, low=0.1)
+    # history: the free plans' reach (paid plans reach further), and how far the background backfill goes
+    backfill_days: int = setting(0, _integer, low=0, high=36500)
+    coingecko_history_max_days: int = setting(365, _integer, low=1)
+    coingecko_history_window_days: int = setting(90, _integer, low=2, high=90)
+    coinpaprika_history_max_days: int = setting(365, _integer, low=1)
+    coinpaprika_history_hourly_days: float = setting(1.0, _number, low=0)
     stale_after_seconds: float = setting(3 * 3600.0, _number, low=1)
     shutdown_timeout_seconds: float = setting(8.0, _number, low=0.5)
     http_idle_timeout_seconds: float = setting(15.0, _number, low=0.5)

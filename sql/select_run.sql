@@ -2,6 +2,6 @@
 SELECT id, source, status, trigger, started_at, finished_at,
        extract(epoch FROM finished_at - started_at)::float8 AS duration_seconds,
        rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected, pages_read, bytes_read,
-       error, drift
+       error, drift, progress
 FROM etl_runs
 WHERE id = $1

@@ -2,7 +2,7 @@
 SELECT id, source, status, trigger, started_at, finished_at,
        extract(epoch FROM finished_at - started_at)::float8 AS duration_seconds,
        rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected, pages_read, bytes_read,
-       error, drift
+       error, drift, progress
 FROM etl_runs
 WHERE ($1::text IS NULL OR source = $1)
   AND ($2::text IS NULL OR status = $2)

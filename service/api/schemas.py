@@ -261,9 +261,21 @@ class Drift(Schema):
         "description": "Per CSV file that failed, why"})
 
 
+class BackfillProgress(Schema):
+    coins_total = fields.Integer(metadata={"example": 100})
+    coins_done = fields.Integer(metadata={"example": 40})
+    coins_left = fields.Integer(metadata={"example": 60})
+    points_stored = fields.Integer(metadata={"example": 86400})
+    requests = fields.Integer(metadata={"description": "Requests to the historical endpoint so far", "example": 40})
+    coin = fields.String(metadata={"description": "The coin of the latest stored batch", "example": "bitcoin"})
+
+
 class Run(LastRun):
     source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
-    trigger = fields.String(metadata={"example": "schedule"})
+    trigger = fields.String(metadata={"example": "schedule", "enum": ["schedule", "api", "cli",
+                                                                      "backfill"]})
+    progress = fields.Nested(BackfillProgress, allow_none=True, metadata={
+        "description": "A backfill's progress (trigger backfill); null for the other runs"})
     pages_read = fields.Integer(metadata={"example": 0})
     bytes_read = fields.Integer(metadata={"example": 260000})
     drift = fields.Nested(Drift, metadata={"description": "Schema drift seen in the payloads: missing, new or "

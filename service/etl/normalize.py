@@ -16,6 +16,9 @@ class Invalid(ValueError):
 
 
 def decimal(value, field: str, *, required: bool = False, signed: bool = False) -> Decimal | None:
+    if type(value) is Decimal and value.is_finite() and value and -_MAX_MAGNITUDE < value < _MAX_MAGNITUDE \
+            and (signed or value > 0):
+        return value  # the common case, a JSON number read as Decimal, decided in one pass
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
             raise Invalid(f"{field} is missing")

@@ -37,12 +37,24 @@ class RunOutcome:
     counts: RunCounts = field(default_factory=RunCounts)
 
 
+BACKFILL = "backfill"
+
+
 async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "schedule",
                      should_stop: Callable[[], bool] = lambda: False,
                      on_started: Callable[[int | None], None] = lambda run_id: None,
-                     min_gap_seconds: float = 0.0) -> RunOutcome:
-    """One run of `source`; `min_gap_seconds` skips it when any replica started one that recently."""
+                     min_gap_seconds: float = 0.0,
+                     on_stored: Callable[[Batch, RunCounts], None] = lambda batch, counts: None) -> RunOutcome:
+    """One run of `source`; `min_gap_seconds` skips it when any replica started one that recently; `on_stored`
+    hears of each batch once committed, with the run's counts so far.
+
+    A backfill (trigger "backfill") takes a lock of its own, never the source's: a scheduled run of the source
+    goes on beside it, and two backfills of one source never run at once."""
     source_var.set(source.name)
+    backfill = trigger == BACKFILL
+    lock, unlock = SQL.try_lock_source, SQL.unlock_source
+    if backfill:
+        lock, unlock = SQL.try_lock_backfill, SQL.unlock_backfill
     try:
         connection = await pool.acquire()
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
@@ -50,25 +62,27 @@ async def run_source(pool: asyncpg.Pool, source: Source, *, trigger: str = "sche
         log.error("ETL run could not reach the database", extra={"error": str(exc)})
         return RunOutcome(source.name, "failed", error=f"database unavailable: {exc}")
     try:
-        if not await connection.fetchval(SQL.try_lock_source, source.name):
+        if not await connection.fetchval(lock, source.name):
             on_started(None)
-            log.info("source is being run by another process; skipped")
-            return RunOutcome(source.name, "skipped", error="another process is running this source")
+            what = "backfill" if backfill else "source"
+            log.info(f"{what} is being run by another process; skipped")
+            return RunOutcome(source.name, "skipped", error=f"another process is running this {what}")
         try:
             if min_gap_seconds and await connection.fetchval(SQL.select_recent_success_exists, source.name,
                                                              float(min_gap_seconds)):
                 on_started(None)
                 log.info("source ran recently (another replica); skipped")
                 return RunOutcome(source.name, "skipped", error="ran recently on another replica")
-            return await _locked_run(pool, connection, source, trigger, should_stop, on_started)
+            return await _locked_run(pool, connection, source, trigger, should_stop, on_started, on_stored)
         finally:
-            await _quietly(lambda: connection.fetchval(SQL.unlock_source, source.name))
+            await _quietly(lambda: connection.fetchval(unlock, source.name))
     finally:
         await _quietly(lambda: pool.release(connection))
 
 
-async def _locked_run(pool, connection, source, trigger, should_stop, on_started) -> RunOutcome:
-    abandoned = await connection.fetch(SQL.close_abandoned_runs, source.name)
+async def _locked_run(pool, connection, source, trigger, should_stop, on_started, on_stored) -> RunOutcome:
+    backfill = trigger == BACKFILL
+    abandoned = await connection.fetch(SQL.close_abandoned_runs, source.name, backfill)
     if abandoned:
         log.warning("closed runs left behind by a dead process", extra={"runs": [r["id"] for r in abandoned]})
     run_id = await connection.fetchval(SQL.insert_run, source.name, trigger, WORKER)
@@ -103,9 +117,14 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
             counts = await _write(lane, run_id, source.name, batch, staged, outcome.counts, drift)
 
             def committed() -> None:
-                metrics.observe_batch(source.name, counts.inserted - outcome.counts.inserted,
-                                      counts.updated - outcome.counts.updated, len(staged.rejects))
+                if backfill:
+                    metrics.observe_backfill_batch(source.name, counts.inserted - outcome.counts.inserted,
+                                                   len(staged.rejects), batch.progress)
+                else:
+                    metrics.observe_batch(source.name, counts.inserted - outcome.counts.inserted,
+                                          counts.updated - outcome.counts.updated, len(staged.rejects))
                 outcome.counts = counts
+                on_stored(batch, counts)
             return committed
 
         batches = source.batches(checkpoints, known)
@@ -120,7 +139,10 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
         outcome.status, outcome.error = "failed", _describe(exc)
         _merge_drift(drift, getattr(exc, "drift", None) or {})
     await _finish(connection, outcome, drift)
-    metrics.observe_run(source.name, outcome.status, time.monotonic() - started, outcome.counts)
+    if backfill:
+        metrics.observe_backfill_run(source.name, outcome.status)
+    else:
+        metrics.observe_run(source.name, outcome.status, time.monotonic() - started, outcome.counts)
     return outcome
 
 
@@ -142,6 +164,9 @@ async def _write(connection, run_id: int, source: str, batch: Batch, staged: Sta
         await connection.execute(SQL.notify_quotes_changed, source)
     counts = counts.with_batch(batch, staged, inserted, updated)
     await connection.execute(SQL.update_run_progress, run_id, *counts.as_args(), _json(drift))
+    if batch.progress is not None:
+        await connection.execute(SQL.update_run_backfill_progress, run_id,
+                                 _json({**batch.progress, "points_stored": counts.inserted}))
     return counts
 
 

@@ -16,6 +16,15 @@ EXTRA_QUOTE_COLUMNS = ("percent_change_1h", "percent_change_7d", "ath_price_usd"
                        "fully_diluted_valuation_usd", "high_24h_usd", "low_24h_usd")
 API_QUOTE_COLUMNS = QUOTE_COLUMNS + EXTRA_QUOTE_COLUMNS
 REJECT_COLUMNS = ("run_id", "source", "location", "raw", "reason")
+_API_COLUMN_SET = frozenset(API_QUOTE_COLUMNS)
+
+
+def api_quote(**values: Any) -> tuple:
+    """A stage_quotes row in API_QUOTE_COLUMNS order, built by keyword: a column not given is null."""
+    unknown = values.keys() - _API_COLUMN_SET
+    if unknown:
+        raise TypeError(f"no quote column {', '.join(sorted(unknown))}")
+    return tuple(values.get(column) for column in API_QUOTE_COLUMNS)
 
 
 class SourceError(Exception):
@@ -49,6 +58,8 @@ class Batch:
     pages: int = 0
     bytes: int = 0
     drift: dict[str, Any] = field(default_factory=dict)
+    # a backfill's progress after this batch (coins done and left), recorded with the run in its transaction
+    progress: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,11 @@ class RunInProgress(Exception):
 
 class Scheduler:
     def __init__(self, pool: asyncpg.Pool, sources: list[Source], *, interval: float, on_startup: bool,
-                 after_run: Callable[[], Awaitable[None]] | None = None):
+                 after_run: Callable[[], Awaitable[None]] | None = None,
+                 on_outcome: Callable[[RunOutcome], None] | None = None):
         self.pool = pool
         self.after_run = after_run  # history partition upkeep (service.partitions.maintain) after every run
+        self.on_outcome = on_outcome  # hears of each source's outcome (the background backfill starts on one)
         self.sources = sources
         self.interval = interval
         self.on_startup = on_startup
@@ -56,7 +58,11 @@ class Scheduler:
             self._current = None
         if self.after_run is not None and not self._stopping:
             await self.after_run()
-        return [_outcome(source, result) for source, result in zip(self.sources, results)]
+        outcomes = [_outcome(source, result) for source, result in zip(self.sources, results)]
+        if self.on_outcome is not None:
+            for outcome in outcomes:
+                self.on_outcome(outcome)
+        return outcomes
 
     async def trigger(self, wait_seconds: float = 5.0) -> list[dict]:
         """Starts a run now in the background; answers once every source has opened its run (or skipped)."""

@@ -5,6 +5,7 @@ resolver does not know is tried once more (a resolver hiccup), a refused certifi
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import math
 import time
@@ -37,8 +38,19 @@ class RetryableError(SourceError):
 DNS_RETRIES = 1
 
 
+class UpstreamRefused(SourceError):
+    """The upstream refused the request itself (4xx other than 429): `status` says why (404: no such coin)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class TokenBucket:
-    """At most `rate` requests a second on average, bursts up to `capacity`."""
+    """At most `rate` requests a second on average, bursts up to `capacity`, shared by every user of the upstream.
+
+    A background taker (a backfill) only takes a token no foreground taker (a live run) is waiting for, and never
+    waits holding the bucket: a live run's request never queues behind a backfill's."""
 
     def __init__(self, rate: float, capacity: float):
         self.rate = rate
@@ -46,17 +58,43 @@ class TokenBucket:
         self._tokens = capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
+        self._foreground_waiting = 0
 
-    async def take(self) -> None:
-        async with self._lock:
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._updated) * self.rate)
+        self._updated = max(self._updated, now)
+
+    def hold(self, seconds: float) -> None:
+        """No token for anyone during the next `seconds` (the upstream's Retry-After), then refilling from 0."""
+        self._tokens = 0.0
+        self._updated = max(self._updated, time.monotonic() + seconds)
+
+    async def take(self, background: bool = False) -> None:
+        if background:
             while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                if not self._foreground_waiting and not self._lock.locked():
+                    self._refill()
+                    if self._tokens >= 1:
+                        self._tokens -= 1
+                        return
+                await asyncio.sleep(max(0.01, self._wait()))
+        self._foreground_waiting += 1
+        try:
+            async with self._lock:
+                while True:
+                    self._refill()
+                    if self._tokens >= 1:
+                        self._tokens -= 1
+                        return
+                    await asyncio.sleep(self._wait())
+        finally:
+            self._foreground_waiting -= 1
+
+    def _wait(self) -> float:
+        """Seconds until a whole token is there."""
+        ahead = max(0.0, self._updated - time.monotonic())
+        return ahead + max(0.0, 1 - self._tokens) / self.rate
 
 
 class Upstream:
@@ -64,8 +102,9 @@ class Upstream:
 
     def __init__(self, name: str, session: aiohttp.ClientSession, base_url: str, *,
                  headers: dict[str, str], bucket: TokenBucket, max_retries: int,
-                 retry_after_cap: float, backoff_max: float = 30.0):
+                 retry_after_cap: float, backoff_max: float = 30.0, background: bool = False):
         self.name = name
+        self.background = background
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.headers = headers
@@ -76,6 +115,11 @@ class Upstream:
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, int]:
         """The parsed body (floats as Decimal) and its size in bytes."""
+        parsed, body = await self.get_json_body(path, params)
+        return parsed, len(body)
+
+    async def get_json_body(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, bytes]:
+        """The parsed body (floats as Decimal) and the body as received."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
             stop=self._stop,
@@ -94,11 +138,19 @@ class Upstream:
         retries = self.max_retries if limit is None else min(limit, self.max_retries)
         return stop_after_attempt(retries + 1)(state)
 
+    def in_background(self) -> Upstream:
+        """This upstream for a backfill: the same session, budget and policy, yielding to live requests."""
+        clone = copy.copy(self)
+        clone.background = True
+        return clone
+
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
-            return min(retry_after, self.retry_after_cap)
+            wait = min(retry_after, self.retry_after_cap)
+            self.bucket.hold(wait)  # the whole budget waits, not only this request: live runs and backfill alike
+            return wait
         return self._jitter(state)
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -106,8 +158,8 @@ class Upstream:
             "upstream": self.name, "attempt": state.attempt_number,
             "error": str(state.outcome.exception()), "wait_seconds": round(state.upcoming_sleep, 3)})
 
-    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, int]:
-        await self.bucket.take()
+    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, bytes]:
+        await self.bucket.take(self.background)
         url = f"{self.base_url}/{path.lstrip('/')}"
         try:
             async with self.session.get(url, params=params, headers=self.headers) as response:
@@ -118,7 +170,8 @@ class Upstream:
                         retry_after=retry_after_seconds(response.headers.get("Retry-After")))
                 if response.status >= 400:
                     body = await _read_limited(response, 4096)
-                    raise SourceError(f"{self.name} answered HTTP {response.status}: {_excerpt(body)}")
+                    raise UpstreamRefused(f"{self.name} answered HTTP {response.status}: {_excerpt(body)}",
+                                          response.status)
                 body = await _read_limited(response, MAX_BODY_BYTES)
                 content_type = response.headers.get("Content-Type", "")
         except asyncio.TimeoutError:
@@ -129,7 +182,7 @@ class Upstream:
             raise SourceError(f"{self.name} cannot connect: {exc.__class__.__name__}: {exc}") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise RetryableError(f"{self.name} connection failed: {exc.__class__.__name__}: {exc}") from None
-        return _parse(self.name, body, content_type), len(body)
+        return _parse(self.name, body, content_type), body
 
 
 async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:

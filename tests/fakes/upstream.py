@@ -16,6 +16,8 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
+from tests.fakes.history import Series, add_gecko_history, add_paprika_history
+
 __all__ = [
     "BASE_PATH", "Fault", "FakeCoinPaprika", "FakeCoinGecko", "dumps", "start",
     "make_paprika_tickers", "make_gecko_coins", "load_gecko_fixture", "with_price_changes",
@@ -142,9 +144,12 @@ class FakeCoinPaprika(_FakeUpstream):
     def __init__(self, tickers: list[dict] | None = None, api_key: str | None = None):
         super().__init__(api_key)
         self.tickers: list[dict] = make_paprika_tickers(50) if tickers is None else tickers
+        self.series = Series({t["id"]: str(t["quotes"]["USD"]["price"]) for t in self.tickers
+                              if isinstance(t.get("id"), str) and isinstance(t.get("quotes"), dict)})
 
     def _add_routes(self, router):
         router.add_get("/v1/tickers", self._tickers)
+        add_paprika_history(self, router)
 
     def _error_body(self, status, message):
         return dumps({"error": message})
@@ -169,9 +174,12 @@ class FakeCoinGecko(_FakeUpstream):
     def __init__(self, coins: list[dict] | None = None, api_key: str | None = None):
         super().__init__(api_key)
         self.coins: list[dict] = load_gecko_fixture() if coins is None else coins
+        self.series = Series({c["id"]: str(c["current_price"]) for c in self.coins
+                              if isinstance(c.get("id"), str) and c.get("current_price")})
 
     def _add_routes(self, router):
         router.add_get("/api/v3/coins/markets", self._markets)
+        add_gecko_history(self, router)
 
     def _error_body(self, status, message):
         if status == 429:

@@ -157,7 +157,8 @@ _SAMPLES = {
     "csv_path": "/in.csv", "admin_token": "t" * 20, "cors_origins": "https://o.example", "log_level": "debug",
     "log_format": "text", "trusted_proxies": "10.1.1.1", "database_read_urls": "postgresql://r/db",
     "history_retention_days": "9", "db_pool_min_size": "1", "http_max_retries": "3", "coingecko_per_page": "9",
-    "coingecko_max_pages": "3", "db_pool_max_size": "3",
+    "coingecko_max_pages": "3", "db_pool_max_size": "3", "backfill_days": "7", "coingecko_history_max_days": "7",
+    "coingecko_history_window_days": "7", "coinpaprika_history_max_days": "7",
 }
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import API_QUOTE_COLUMNS, Batch
 from service.etl.sources.api import ApiSource, items_batch
-from service.etl.upstream import Upstream
+from service.etl.upstream import TokenBucket, Upstream
 
 NAME = "coingecko"
+PRO_HOST = "pro-api.coingecko.com"
 STREAM = "markets"
 # asked for with price_change_percentage=1h,7d; CoinGecko then adds these two fields to every coin
 _CHANGE_WINDOWS = "1h,7d"
@@ -80,3 +82,24 @@ class CoinGeckoSource(ApiSource):
             if last:
                 return
             page += 1
+
+
+def key_header(base_url: str) -> str:
+    """Pro keys go to the pro API's host under their own header; every other root takes a demo key."""
+    pro = (urlsplit(base_url).hostname or "").lower() == PRO_HOST
+    return "x-cg-pro-api-key" if pro else "x-cg-demo-api-key"
+
+
+def upstream(settings, session) -> Upstream:
+    headers = {}
+    if settings.coingecko_api_key:
+        headers[key_header(settings.coingecko_base_url)] = settings.coingecko_api_key
+    rate = settings.coingecko_requests_per_minute / 60
+    return Upstream(NAME, session, settings.coingecko_base_url, headers=headers,
+                    bucket=TokenBucket(rate, capacity=max(1.0, min(5.0, rate * 10))),
+                    max_retries=settings.http_max_retries, retry_after_cap=settings.http_retry_after_cap_seconds)
+
+
+def build(settings, upstream: Upstream) -> CoinGeckoSource:
+    return CoinGeckoSource(upstream, per_page=settings.coingecko_per_page, max_pages=settings.coingecko_max_pages,
+                           future_tolerance=settings.future_tolerance_seconds)

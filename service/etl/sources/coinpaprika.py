@@ -9,6 +9,7 @@ from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import API_QUOTE_COLUMNS, Batch
 from service.etl.sources.api import ApiSource, items_batch
+from service.etl.upstream import TokenBucket, Upstream
 
 NAME = "coinpaprika"
 _USD_FIELDS = (
@@ -63,3 +64,15 @@ class CoinPaprikaSource(ApiSource):
         yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_ticker, known=known,
                           columns=API_QUOTE_COLUMNS, stream="tickers", position={"fetched": True}, nbytes=nbytes,
                           what="tickers", future_tolerance=self.future_tolerance)
+
+
+def upstream(settings, session) -> Upstream:
+    headers = {"Authorization": settings.coinpaprika_api_key} if settings.coinpaprika_api_key else {}
+    rate = settings.coinpaprika_requests_per_second
+    return Upstream(NAME, session, settings.coinpaprika_base_url, headers=headers,
+                    bucket=TokenBucket(rate, capacity=max(1.0, rate)), max_retries=settings.http_max_retries,
+                    retry_after_cap=settings.http_retry_after_cap_seconds)
+
+
+def build(settings, upstream: Upstream) -> CoinPaprikaSource:
+    return CoinPaprikaSource(upstream, future_tolerance=settings.future_tolerance_seconds)

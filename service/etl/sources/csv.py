@@ -48,3 +48,7 @@ class CsvSource:
                 for key, value in exc.drift.items():
                     found.setdefault(key, {}).update(value)
             raise DriftError("; ".join(str(exc) for exc in broken), found)
+
+
+def build(settings: Settings, upstream: None = None) -> CsvSource:
+    return CsvSource(settings.csv_path, future_tolerance=settings.future_tolerance_seconds)

@@ -1,0 +1,62 @@
+"""Backfill through the live pipeline: exact digits, only what is missing, resumable, within the request budget."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service.etl.backfill import Scope
+from tests.backfill.conftest import history_requests, hour_of, live, now_minus, plain, run_backfill
+from tests.fakes.history import HOUR
+
+
+async def _backfilled(pool, source="coingecko"):
+    return await pool.fetch(
+        "SELECT h.coin_id, h.observed_at, h.price_usd::text AS price, h.market_cap_usd::text AS cap "
+        "FROM quotes_history h JOIN etl_runs r ON r.id = h.run_id "
+        "WHERE r.trigger = 'backfill' AND h.source = $1 ORDER BY 1, 2", source)
+
+
+async def test_a_backfill_stores_the_upstream_series_exactly_one_point_per_missing_hour(pool, bf_settings, gecko):
+    await live(pool, bf_settings, "coingecko")
+    outcome = (await run_backfill(pool, bf_settings, Scope(days=3)))["coingecko"]
+    assert outcome.status == "success", outcome.error
+    rows = await _backfilled(pool)
+    latest = {r["coin_id"]: r["observed_at"] for r in await pool.fetch(
+        "SELECT coin_id, observed_at FROM quotes_latest WHERE source = 'coingecko'")}
+    assert len(latest) == 16
+    by_coin: dict = {}
+    for row in rows:
+        by_coin.setdefault(row["coin_id"], []).append(row)
+    assert set(by_coin) == set(latest)
+    tiny = 0
+    for coin, stored in by_coin.items():
+        # every hour from 3 days back up to the hour before the live observation's, once, at CoinGecko's own time
+        hours = [hour_of(r["observed_at"]) for r in stored]
+        assert hours == sorted(set(hours))
+        assert hours[-1] == hour_of(latest[coin]) - timedelta(seconds=HOUR)
+        assert len(hours) in (72, 73)
+        for row in stored:
+            expected = gecko.series.price(coin, hour_of(row["observed_at"]))
+            assert row["price"] == plain(expected)
+            assert row["observed_at"].microsecond == gecko.series.offset(coin) % 1000 * 1000
+            tiny += "e" in str(expected).lower()
+    assert tiny > 0, "some prices reached the service in exponent notation"
+    run = await pool.fetchrow("SELECT * FROM etl_runs WHERE id = $1", outcome.run_id)
+    assert run["trigger"] == "backfill" and run["status"] == "success"
+    progress = run["progress"]
+    assert progress["coins_done"] == 16 and progress["coins_left"] == 0
+    assert progress["points_stored"] == len(rows) == run["rows_inserted"]
+    assert await pool.fetchval("SELECT count(*) FROM raw_api_records r JOIN etl_runs e ON e.id = r.run_id "
+                               "WHERE e.trigger = 'backfill'") == 16
+
+
+async def test_a_second_backfill_asks_only_for_what_is_new(pool, bf_settings, gecko):
+    await live(pool, bf_settings, "coingecko")
+    gecko.series.holes["bitcoin"] = [(now_minus(60 * 30), now_minus(60 * 20))]
+    first = (await run_backfill(pool, bf_settings, Scope(days=3)))["coingecko"]
+    assert first.status == "success"
+    asked = len(history_requests(gecko))
+    assert asked == 16
+    second = (await run_backfill(pool, bf_settings, Scope(days=3)))["coingecko"]
+    assert second.status == "success", second.error
+    assert len(history_requests(gecko)) == asked, "the upstream's hole was not asked for again"
+    assert second.counts.inserted == 0
