@@ -14,6 +14,7 @@ from service.api import ROUTES, cursors, openapi
 from service.api.response_cache import ResponseCache
 from service.api.snapshots import Snapshots
 from service.errors import error_middleware, validation_error
+from service.etl.identity.links import apply_curated_links
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
 from service import http_errors
@@ -62,6 +63,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     async with db.database_url(settings) as dsn:
         await db.migrate(dsn)
         pool = await db.create_pool(dsn, settings)
+        await apply_curated_links(pool, settings)
         reader = ReadRouter(pool, settings.database_read_urls,
                             pool_factory=lambda replica_dsn: db.create_pool(replica_dsn, settings))
         await reader.start()

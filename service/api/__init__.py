@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from service.api import (
-    admin, assets, candles, compare, dashboard, data, health, history, metrics, rejects, root, runs, stats, swagger_ui)
+    admin, assets, candles, compare, dashboard, data, health, history, identity, metrics, rejects, root, runs, stats,
+    swagger_ui)
 
 ROUTES = [root.routes, health.routes, data.routes, history.routes, candles.routes, assets.routes, stats.routes,
           runs.routes, compare.routes, rejects.routes, admin.routes, metrics.routes, dashboard.routes,
-          swagger_ui.routes]
+          swagger_ui.routes, identity.routes]
