@@ -6,7 +6,14 @@
 
 ALTER TABLE asset_sources
     ADD COLUMN linked_by text NOT NULL DEFAULT 'rule' CHECK (linked_by IN ('rule', 'curated')),
-    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name slug (the match key)';
+    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name slug (the match key), until a link pass',
+    -- what the last link pass judged this coin on: a pass decides again where these moved
+    -- (sql/select_link_due.sql)
+    ADD COLUMN judged_symbol text,
+    ADD COLUMN judged_name text,
+    ADD COLUMN judged_price float8,
+    ADD COLUMN judged_market_cap float8,
+    ADD COLUMN judged_at timestamptz;
 
 CREATE TABLE asset_link_rules (
     kind      text NOT NULL CHECK (kind IN ('same', 'apart')),

@@ -14,7 +14,8 @@ def coin(source: str, coin_id: str, symbol: str, name: str, price=None, *, when:
          market_cap=None, circulating=None, total=None, max_supply=None, ath=None, ath_at=None,
          rank=None) -> Coin:
     def d(value):
-        return None if value is None else Decimal(str(value))
+        return None if value is None else float(Decimal(str(value)))
     return Coin(source, coin_id, symbol, name, Figures(
-        observed_at=when, rank=rank, price=d(price), market_cap=d(market_cap), circulating_supply=d(circulating),
-        total_supply=d(total), max_supply=d(max_supply), ath_price=d(ath), ath_at=ath_at))
+        observed_at=when.timestamp(), rank=rank, price=d(price), market_cap=d(market_cap),
+        circulating_supply=d(circulating),
+        total_supply=d(total), max_supply=d(max_supply), ath_price=d(ath), ath_at=ath_at and ath_at.timestamp()))

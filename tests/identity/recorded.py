@@ -6,7 +6,7 @@ from pathlib import Path
 
 from service.etl.identity.clusters import group
 from service.etl.identity.curated import Curated
-from service.etl.identity.figures import Figures
+from service.etl.identity.figures import Figures, number, seconds
 from service.etl.identity.rule import Coin
 from service.etl.records import API_QUOTE_COLUMNS
 from service.etl.sources.coingecko import normalize_market
@@ -21,9 +21,10 @@ TRUTH = Path(__file__).resolve().parent / "truth_gecko_top100_paprika_2019.csv"
 def coin_of(record: tuple) -> Coin:
     r = dict(zip(API_QUOTE_COLUMNS, record))
     return Coin(r["source"], r["coin_id"], r["symbol"], r["name"], Figures(
-        observed_at=r["observed_at"], rank=r["rank"], price=r["price_usd"], market_cap=r["market_cap_usd"],
-        circulating_supply=r["circulating_supply"], total_supply=r["total_supply"], max_supply=r["max_supply"],
-        ath_price=r["ath_price_usd"], ath_at=r["ath_at"]))
+        observed_at=seconds(r["observed_at"]), rank=r["rank"], price=number(r["price_usd"]),
+        market_cap=number(r["market_cap_usd"]), circulating_supply=number(r["circulating_supply"]),
+        total_supply=number(r["total_supply"]), max_supply=number(r["max_supply"]),
+        ath_price=number(r["ath_price_usd"]), ath_at=seconds(r["ath_at"])))
 
 
 def coins(path: Path, normalize) -> list[Coin]:

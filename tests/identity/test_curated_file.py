@@ -51,3 +51,9 @@ def test_the_shipped_file_is_valid_and_curates_nothing():
     assert settings.asset_links_path == PROJECT_ROOT / "data" / "asset_links"
     curated = settings.curated_links()
     assert curated.same == () and curated.apart == ()
+
+
+def test_the_example_file_reads():
+    curated = Settings.from_env({"ASSET_LINKS_PATH": str(PROJECT_ROOT / "tests/identity/asset_links.example")})
+    links = curated.curated_links()
+    assert len(links.same) == 2 and links.apart == (("coingecko:the-open-network", "coinpaprika:ton-tokamak-network"),)

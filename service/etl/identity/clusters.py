@@ -61,22 +61,37 @@ class _Components:
 def group(coins: list[Coin], curated: Curated) -> Grouping:
     """Every coin in exactly one asset; coins compared with the coins sharing their symbol (and with the coins
     curated links name, whatever their symbol)."""
-    coins = sorted(coins, key=lambda c: (c.source, c.coin_id))
-    by_ref = {c.ref: c for c in coins}
-    buckets = _Components(coins)
     by_symbol: dict[str, list[Coin]] = defaultdict(list)
     for coin in coins:
         by_symbol[coin.symbol].append(coin)
-    for same in by_symbol.values():
-        for coin in same[1:]:
-            if buckets.root(coin.ref) != buckets.root(same[0].ref):
-                buckets.join(same[0].ref, coin.ref)
-    for a, b in curated.same:
-        if a in by_ref and b in by_ref and buckets.root(a) != buckets.root(b):
-            buckets.join(a, b)
+    buckets = list(by_symbol.values())
+    if curated.same:  # curated links may tie symbols together: their buckets are decided as one
+        symbol_of = {c.ref: c.symbol for c in coins}
+        parent = {symbol: symbol for symbol in by_symbol}
+
+        def root(symbol: str) -> str:
+            while parent[symbol] != symbol:
+                symbol = parent[symbol]
+            return symbol
+
+        for a, b in curated.same:
+            if a in symbol_of and b in symbol_of:
+                ra, rb = sorted((root(symbol_of[a]), root(symbol_of[b])))
+                parent[rb] = ra
+        merged: dict[str, list[Coin]] = defaultdict(list)
+        for symbol, members in by_symbol.items():
+            merged[root(symbol)].extend(members)
+        buckets = list(merged.values())
     result = Grouping()
-    for root in sorted(buckets.members):
-        _group_bucket(sorted(buckets.members[root], key=lambda c: c.ref), curated, result)
+    simple = not curated.same and not curated.apart
+    for bucket in sorted(buckets, key=lambda b: min(c.ref for c in b)):
+        bucket.sort(key=lambda c: c.ref)
+        if len(bucket) == 1 or len({c.source for c in bucket}) == 1:  # most symbols: nothing to compare
+            result.assets.extend([_membership(c, (), curated)] for c in bucket)
+        elif len(bucket) == 2 and simple:
+            _group_pair(*bucket, curated, result)
+        else:
+            _group_bucket(bucket, curated, result)
     return result
 
 
@@ -118,6 +133,19 @@ def _group_bucket(coins: list[Coin], curated: Curated, result: Grouping) -> None
         elif verdict.decision == AMBIGUOUS:
             note = "figures contradict" if verdict.contradicted else "not enough agreeing figures"
             result.candidates.append(Candidate(a.symbol, a, b, verdict, note))
+
+
+def _group_pair(a: Coin, b: Coin, curated: Curated, result: Grouping) -> None:
+    """The commonest bucket, one coin of each of two sources: one verdict decides it."""
+    verdict = judge(a, b) if a.symbol == b.symbol else None
+    if verdict is not None and verdict.decision == LINK:
+        result.assets.append([_membership(a, [(a, b, RULE, verdict.reason)], curated),
+                              _membership(b, [(a, b, RULE, verdict.reason)], curated)])
+        return
+    result.assets.extend(([_membership(a, (), curated)], [_membership(b, (), curated)]))
+    if verdict is not None and verdict.decision == AMBIGUOUS:
+        note = "figures contradict" if verdict.contradicted else "not enough agreeing figures"
+        result.candidates.append(Candidate(a.symbol, a, b, verdict, note))
 
 
 def _coin(coins: list[Coin], ref: str) -> Coin:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # words that name the kind of thing, not the thing: "Cosmos Hub" is "Cosmos", "Huobi Token" is "Huobi"
 FILLER_WORDS = frozenset({"the", "token", "tokens", "coin", "coins", "network", "protocol", "hub"})
@@ -37,6 +38,7 @@ class Name:
         return {"".join(words) for words in self.spellings}
 
 
+@lru_cache(maxsize=1 << 16)  # names rarely change between runs: each pair is normalized once per process
 def relation(a: str, b: str, symbol: str) -> str:
     """How two names of coins sharing `symbol` relate: EQUAL, RELATED (one contains or extends the other),
     SILENT (one name is only the symbol: it says nothing) or DIFFERENT."""
