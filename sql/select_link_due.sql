@@ -1,12 +1,11 @@
 -- The coins a link pass must decide again, with their symbols: $1 true: every coin; else among the coins whose
 -- latest state run $2 wrote (null: any run), those not judged yet, and those with company (another coin of their
--- symbol or of their asset) whose symbol or name changed, whose price or market cap moved by more than 5 %, or
--- judged over a day ago (slower figures, supply and all-time high, are caught up with then).
+-- symbol or of their asset) whose symbol or name changed or whose price or market cap moved by more than 5 %
+-- (a circulating supply that moves moves the market cap; the full pass at start-up catches up with the rest).
 SELECT t.source, t.coin_id, t.symbol
 FROM (
     SELECT m.source, m.coin_id, m.asset_id, l.symbol, m.judged_at,
            m.judged_at IS NULL OR l.symbol IS DISTINCT FROM m.judged_symbol OR l.name IS DISTINCT FROM m.judged_name
-           OR l.observed_at > m.judged_at + interval '1 day'
            OR abs(ln(l.price_usd::float8 / m.judged_price)) > ln(1.05)
            OR CASE WHEN l.market_cap_usd > 0 AND m.judged_market_cap > 0
                    THEN abs(ln(l.market_cap_usd::float8 / m.judged_market_cap)) > ln(1.05)

@@ -81,3 +81,21 @@ def measure(all_coins: list[Coin], curated: Curated = Curated()) -> dict:
             "renamed": len(renamed), "renamed_found": sum(1 for g, p in renamed.items() if linked.get(g) == p),
             "precision": right / len(linked) if linked else 1.0, "recall": found / len(twins) if twins else 1.0,
             "doubled_assets": doubled, "candidates": grouping.candidates}
+
+
+def measure_match_key(all_coins: list[Coin]) -> dict:
+    """The same measure for the rule before issue 20: same upper-case symbol and same name slug."""
+    from service.etl.normalize import match_key
+
+    paprika: dict[str, list[str]] = {}
+    for c in all_coins:
+        if c.source == "coinpaprika":
+            paprika.setdefault(match_key(c.symbol, c.name), []).append(c.coin_id)
+    expected = {g: t for g, t in truth().items() if t[1] != "unsure"}
+    linked = [(c.coin_id, p) for c in all_coins if c.source == "coingecko" and c.coin_id in expected
+              for p in paprika.get(match_key(c.symbol, c.name), [])]
+    right = sum(1 for g, p in linked if expected[g][0] == p)
+    twins = {g: p for g, (p, kind) in expected.items() if kind == "twin"}
+    found = sum(1 for g, p in twins.items() if (g, p) in linked)
+    return {"links": len(linked), "right": right, "wrong": sorted(t for t in linked if expected[t[0]][0] != t[1]),
+            "recall": found / len(twins), "twins": len(twins)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.etl.identity.clusters import group
 from service.etl.identity.curated import Curated
-from tests.identity.recorded import gecko_coins, measure, paprika_coins, truth
+from tests.identity.recorded import gecko_coins, measure, measure_match_key, paprika_coins, truth
 
 
 def test_no_wrong_link_no_asset_with_two_coins_of_one_source_and_the_recall_documented():
@@ -46,3 +46,10 @@ def test_the_truth_file_covers_the_top_100_exactly():
     assert set(expected) == {c.coin_id for c in gecko_coins()}
     paprika = {c.coin_id for c in paprika_coins()}
     assert all(p in paprika for p, _ in expected.values() if p)
+
+
+def test_the_rule_beats_the_match_key_it_replaces_on_the_same_data():
+    coins = gecko_coins() + paprika_coins()
+    before, after = measure_match_key(coins), measure(coins)
+    assert before["recall"] == 0.8 and before["wrong"] == [("bittorrent", "btt-bittorrent")]
+    assert after["recall"] > before["recall"] and after["wrong"] == []
