@@ -145,6 +145,7 @@ async def _migrate(settings: Settings) -> int:
 
 async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
     from service import partitions
+    from service.etl.identity.links import apply_curated_links
     from service.etl.scheduler import Scheduler
     from service.etl.wiring import enabled_sources
 
@@ -152,6 +153,7 @@ async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
         await db.migrate(dsn)
         pool = await db.create_pool(dsn, settings)
         try:
+            await apply_curated_links(pool, settings)
             async with enabled_sources(settings, only) as sources:
                 scheduler = Scheduler(pool, sources, interval=settings.etl_interval_seconds, on_startup=True,
                                       after_run=lambda: partitions.maintain(pool, settings.history_retention_days))

@@ -12,6 +12,7 @@ from service import db, metrics, partitions
 from service.api import ROUTES, openapi
 from service.api.stream import close_streams
 from service.change_feed import ChangeFeed
+from service.etl.identity.links import apply_curated_links
 from service.etl.scheduler import Scheduler
 from service.etl.backfill import BackgroundBackfill
 from service.etl.wiring import wired_sources
@@ -64,6 +65,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     async with db.database_url(settings) as dsn:
         await db.migrate(dsn)
         pool = await db.create_pool(dsn, settings)
+        await apply_curated_links(pool, settings)
         reader = ReadRouter(pool, settings.database_read_urls,
                             pool_factory=lambda replica_dsn: db.create_pool(replica_dsn, settings))
         await reader.start()

@@ -256,6 +256,7 @@ class Settings:
     # GET /export/history: exports at once (each holds a database connection; 429 beyond), and the longest one
     export_max_concurrent: int = setting(2, _integer, low=1)
     export_timeout_seconds: float = setting(3600.0, _number, low=1)
+    asset_links_path: Path = setting(PROJECT_ROOT / "data" / "asset_links", _path)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -271,7 +272,16 @@ class Settings:
     def checked(self) -> Settings:
         if self.db_pool_min_size > self.db_pool_max_size:
             raise SettingsError("DB_POOL_MIN_SIZE", "must not exceed DB_POOL_MAX_SIZE")
+        self.curated_links()
         return self
+
+    def curated_links(self):
+        """The curated asset links file, read and checked (a bad line names the file and line)."""
+        from service.etl.identity.curated import CuratedError, load
+        try:
+            return load(self.asset_links_path, KNOWN_SOURCES)
+        except CuratedError as exc:
+            raise SettingsError("ASSET_LINKS_PATH", str(exc)) from None
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -19,12 +19,15 @@ routes = web.RouteTableDef()
 _SPREAD_PLACES = Decimal("0.000001")
 _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24h_usd", "percent_change_1h",
                   "percent_change_7d", "ath_price_usd", "ath_at", "fully_diluted_valuation_usd", "high_24h_usd",
-                  "low_24h_usd", "observed_at")
+                  "low_24h_usd", "observed_at", "linked_by", "link_reason")
 
 
 @docs(tags=["data"], summary="One asset across sources, with the spread between their prices",
-      description="Distinct assets that share the symbol (different names) are separate entries, never merged. "
-                  "`spread_pct` = (highest - lowest) / lowest * 100.",
+      description="One asset is one real asset: coins of different sources are linked when the linking rule "
+                  "(symbol, normalized name, supply, market cap, price, all-time high) or a curated link says "
+                  "so, and each source says why (`linked_by`, `link_reason`). Different assets sharing the "
+                  "symbol are separate entries; an asset never holds two coins of one source. "
+                  "`spread_pct` = (highest - lowest) / lowest * 100. Ambiguous pairs: /identity/candidates.",
       responses=errors(400, 404, 429, 503, e400="A bad symbol", e404="No asset has this symbol"))
 @match_info_schema(AssetPath)
 @response_schema(AssetEnvelope, 200, description="Each asset with this symbol, its sources side by side")

@@ -17,6 +17,7 @@ LINKS = {
     "health": "/health", "data": "/data", "history": "/history?symbol=BTC",
     "candles": "/candles?symbol=BTC&interval=1d", "stats": "/stats", "runs": "/runs", "rejects": "/rejects",
     "metrics": "/metrics", "docs": "/docs", "openapi": DOCUMENT_URL, "dashboard": "/dashboard",
+    "identity_candidates": "/identity/candidates",
 }
 # routes that need a value from the caller (RFC 6570 URI templates), and the one route that changes state
 TEMPLATES = {

@@ -377,6 +377,10 @@ class SourceQuote(LaterQuoteFields):
     market_cap_usd = fields.Decimal(allow_none=True, metadata={"example": 1767228651784})
     volume_24h_usd = fields.Decimal(allow_none=True)
     observed_at = fields.DateTime(metadata={"example": "2026-11-20T21:00:00Z"})
+    linked_by = fields.String(allow_none=True, metadata={"enum": ["rule", "curated"], "description": (
+        "Why this coin is in this asset: the linking rule, or a curated link (ASSET_LINKS_PATH)")})
+    link_reason = fields.String(allow_none=True, metadata={
+        "example": "with coinpaprika:btc-bitcoin: names equal ('Bitcoin' / 'Bitcoin'); price agrees (...)"})
 
 
 class AssetAcrossSources(Schema):

@@ -16,6 +16,7 @@ import asyncpg
 from service import metrics
 from service.etl import turns
 from service.etl.history import insert_history
+from service.etl.identity.links import relink
 from service.etl.records import Batch, RunCounts, Staged
 from service.etl.rejects import write_rejects
 from service.etl.sources import Source
@@ -130,6 +131,7 @@ async def _locked_run(pool, connection, source, trigger, should_stop, on_started
         batches = source.batches(checkpoints, known)
         async with contextlib.aclosing(batches), turns.lanes(pool, connection, prepare) as lanes:
             await turns.store_in_turn(lanes, batches, stager.keep_raw, stage, write, should_stop)
+        await relink(connection, run_id)  # links follow the data: a coin first seen alone joins its twin now
         outcome.status = "success"
     except asyncio.CancelledError:
         outcome.status, outcome.error = "failed", "cancelled by shutdown; resumes from its checkpoint"

@@ -19,6 +19,7 @@ EXPECTED_ERRORS = {
     ("/etl/run", "post"): {401, 404, 409, 429, 503},
     ("/candles", "get"): {304, 400, 429, 503},
     ("/dashboard", "get"): {429},
+    ("/identity/candidates", "get"): {400, 429, 503},
 }
 
 

@@ -159,6 +159,7 @@ _SAMPLES = {
     "history_retention_days": "9", "db_pool_min_size": "1", "http_max_retries": "3", "coingecko_per_page": "9",
     "coingecko_max_pages": "3", "db_pool_max_size": "3", "backfill_days": "7", "coingecko_history_max_days": "7",
     "coingecko_history_window_days": "7", "coinpaprika_history_max_days": "7",
+    "asset_links_path": str(PROJECT_ROOT / "tests" / "identity" / "asset_links.example"),
 }
 
 

@@ -1,0 +1,41 @@
+-- Cross-source identity (README "Assets: one real asset"): why each source coin is in its asset, the curated links
+-- copied from ASSET_LINKS_PATH at start-up, and the pairs the rule found ambiguous for an operator to curate.
+-- Links already made by the match key stay until the first link pass (start-up or the next run) re-decides them;
+-- history is keyed by the source coin (listing_id), so moving a link rewrites no history.
+-- depends: 0009.partition-lock-parent-only
+
+ALTER TABLE asset_sources
+    ADD COLUMN linked_by text NOT NULL DEFAULT 'rule' CHECK (linked_by IN ('rule', 'curated')),
+    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name slug (the match key), until a link pass',
+    -- what the last link pass judged this coin on: a pass decides again where these moved
+    -- (sql/select_link_due.sql)
+    ADD COLUMN judged_symbol text,
+    ADD COLUMN judged_name text,
+    ADD COLUMN judged_price float8,
+    ADD COLUMN judged_market_cap float8,
+    ADD COLUMN judged_at timestamptz;
+
+CREATE TABLE asset_link_rules (
+    kind      text NOT NULL CHECK (kind IN ('same', 'apart')),
+    source_a  text NOT NULL,
+    coin_a    text NOT NULL,
+    source_b  text NOT NULL,
+    coin_b    text NOT NULL,
+    origin    text NOT NULL,  -- file:line
+    PRIMARY KEY (source_a, coin_a, source_b, coin_b, kind)
+);
+
+CREATE TABLE asset_link_candidates (
+    symbol      text NOT NULL,
+    source_a    text NOT NULL,
+    coin_a      text NOT NULL,
+    source_b    text NOT NULL,
+    coin_b      text NOT NULL,
+    verdict     text NOT NULL,
+    score       integer NOT NULL,
+    note        text NOT NULL,
+    reason      text NOT NULL,
+    decided_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source_a, coin_a, source_b, coin_b)
+);
+CREATE INDEX asset_link_candidates_symbol_idx ON asset_link_candidates (symbol);

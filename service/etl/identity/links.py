@@ -1,0 +1,160 @@
+"""A link pass: decides again the coins whose figures moved (or all of them), groups them into assets
+(clusters.py) and writes the decisions, the reasons and the ambiguous pairs, in one transaction serialized with
+other passes. Only the symbols with something new are read and judged, so a pass after a run costs what changed."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from service.etl.identity.clusters import Grouping, group
+from service.etl.identity.curated import Curated
+from service.etl.identity.figures import Figures
+from service.etl.identity.rule import Coin
+from service.sql import SQL
+
+log = logging.getLogger(__name__)
+NOTIFY_PAYLOAD = "asset-links"  # where a batch's notification names its source
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    coins: int  # judged by this pass
+    assets: int  # that they form
+    moved: int  # coins now in another asset
+    candidates: int
+
+
+async def store_curated(connection, curated: Curated) -> None:
+    """Replaces the database's copy of the curated links (each start-up reads the file again)."""
+    rows = curated.rows()
+    async with connection.transaction():
+        await connection.execute(SQL.lock_asset_links)
+        await connection.execute(SQL.delete_asset_link_rules)
+        if rows:
+            await connection.execute(SQL.insert_asset_link_rules, *(list(column) for column in zip(*rows)))
+
+
+async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
+    """One link pass over the coins not judged yet or whose figures moved, among those run `run_id` wrote (None:
+    any run), and every coin their decision touches; `everything`: every coin."""
+    async with connection.transaction():
+        await connection.execute(SQL.lock_asset_links)
+        due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
+        if not due_rows:
+            return LinkSummary(0, 0, 0, 0)
+        symbols = {r["symbol"] for r in due_rows}
+        due = {(r["source"], r["coin_id"]) for r in due_rows}
+        curated = Curated.from_rows(await connection.fetch(SQL.select_asset_link_rules))
+        rows = await _rows_of(connection, symbols, curated, everything)
+        current = {(r["source"], r["coin_id"]): r for r in rows}
+        grouping = group([_coin(r) for r in rows], curated)
+        targets = await _asset_ids(connection, grouping, current)
+        # written: what changed, and the due coins' figures (judged now); the others were judged on figures
+        # still within tolerance
+        written = []
+        for members, asset_id in zip(grouping.assets, targets):
+            for m in members:
+                row = current[(m.coin.source, m.coin.coin_id)]
+                decision = (asset_id, m.linked_by, m.reason)
+                if decision != (row["asset_id"], row["linked_by"], row["link_reason"]) or \
+                        (m.coin.source, m.coin.coin_id) in due:
+                    written.append((m.coin.source, m.coin.coin_id, *decision, row["symbol"], row["name"],
+                                    row["price_usd"], row["market_cap_usd"], row["observed_at"]))
+        moved = 0
+        if written:
+            moved = await connection.fetchval(SQL.update_asset_links, *(list(column) for column in zip(*written)))
+        await connection.execute(SQL.delete_asset_link_candidates, None if everything else sorted(symbols))
+        if grouping.candidates:
+            await connection.execute(SQL.insert_asset_link_candidates, *(list(column) for column in zip(*(
+                (c.symbol, c.a.source, c.a.coin_id, c.b.source, c.b.coin_id, c.verdict.decision, c.verdict.score,
+                 c.note, c.verdict.evidence) for c in grouping.candidates))))
+        if any((w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ('asset_id', 'linked_by', 'link_reason'))
+               for w in written):
+            # /assets and /data answers are cached per data generation: a moved link is a new generation
+            await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
+    summary = LinkSummary(len(rows), len(grouping.assets), moved, len(grouping.candidates))
+    if moved:
+        log.info("asset links moved", extra={"moved": moved, "coins": summary.coins})
+    return summary
+
+
+async def _rows_of(connection, symbols: set[str], curated: Curated, everything: bool) -> list:
+    """The coins of `symbols`, widened until every asset they are in and every curated partner is read too (an
+    asset is decided whole)."""
+    if everything:
+        return await connection.fetch(SQL.select_link_coins, None)
+    partners = await _curated_symbols(connection, curated)
+    rows: list = []
+    read: set[str] = set()
+    while symbols - read:
+        new = sorted(symbols - read)
+        read |= set(new)
+        batch = await connection.fetch(SQL.select_link_coins, new)
+        rows.extend(batch)
+        symbols |= {r["symbol"] for r in await connection.fetch(
+            SQL.select_asset_symbols, list({r["asset_id"] for r in batch}))}
+        for symbol in new:
+            symbols |= partners.get(symbol, set())
+    return rows
+
+
+async def _curated_symbols(connection, curated: Curated) -> dict[str, set[str]]:
+    """symbol -> the symbols of the coins curated `same` lines tie its coins to."""
+    refs = sorted({ref for pair in curated.same for ref in pair})
+    if not refs:
+        return {}
+    found = {f"{r['source']}:{r['coin_id']}": r["symbol"] for r in await connection.fetch(
+        SQL.select_coin_symbols, *zip(*(ref.split(":", 1) for ref in refs)))}
+    partners: dict[str, set[str]] = {}
+    for a, b in curated.same:
+        if a in found and b in found:
+            partners.setdefault(found[a], set()).add(found[b])
+            partners.setdefault(found[b], set()).add(found[a])
+    return partners
+
+
+def _coin(row) -> Coin:
+    return Coin(row["source"], row["coin_id"], row["symbol"], row["name"], Figures(
+        observed_at=row["observed_epoch"], rank=row["rank"], price=row["price_usd"], market_cap=row["market_cap_usd"],
+        circulating_supply=row["circulating_supply"], total_supply=row["total_supply"], max_supply=row["max_supply"],
+        ath_price=row["ath_price_usd"], ath_at=row["ath_at"]))
+
+
+async def _asset_ids(connection, grouping: Grouping, current) -> list[int]:
+    """Each group keeps the asset most of its coins are in already (ids stay stable as links move); an asset
+    goes to one group only, the group whose coins held it first; a group left without one gets a new asset."""
+    held = [Counter(current[(m.coin.source, m.coin.coin_id)]["asset_id"] for m in members)
+            for members in grouping.assets]
+    order = sorted(range(len(held)), key=lambda i: (min(held[i]), grouping.assets[i][0].coin.ref))
+    taken: set[int] = set()
+    chosen: dict[int, int] = {}
+    for i in order:
+        free = [(-count, asset_id) for asset_id, count in held[i].items() if asset_id not in taken]
+        if free:
+            chosen[i] = min(free)[1]
+            taken.add(chosen[i])
+    homeless = [i for i in order if i not in chosen]
+    turn = 0
+    while homeless:
+        keys = {i: f"@{grouping.assets[i][0].coin.ref}" + (f"#{turn}" if turn else "") for i in homeless}
+        firsts = [grouping.assets[i][0].coin for i in homeless]
+        made = {r["match_key"]: r["id"] for r in await connection.fetch(
+            SQL.insert_split_assets, [c.symbol for c in firsts], [c.name for c in firsts],
+            [keys[i] for i in homeless])}
+        for i in list(homeless):
+            if made[keys[i]] not in taken:  # else that key's asset went to another group: one more, next turn
+                chosen[i] = made[keys[i]]
+                taken.add(chosen[i])
+                homeless.remove(i)
+        turn += 1
+    return [chosen[i] for i in range(len(held))]
+
+
+async def apply_curated_links(pool, settings) -> LinkSummary:
+    """At start-up: the curated links file's rules into the database, then a link pass over every coin (which also
+    re-links a database the match key linked before this rule existed)."""
+    curated = settings.curated_links()
+    async with pool.acquire() as connection:
+        await store_curated(connection, curated)
+        return await relink(connection, everything=True)

@@ -1,0 +1,193 @@
+"""Issue 20: cross-source identity. Precision and recall of CoinGecko-CoinPaprika links on recorded payloads, and
+what the link pass adds to an API source's run of 5,000 coins (target: at most 5 %).
+
+    .venv/bin/python tests/benchmarks/bench_identity.py [--coins 5000] [--repeat 3]
+
+1. The rule on the real recordings (tests/fixtures/recorded: CoinGecko's top 100 of 2023-01-08, CoinPaprika's
+   2,620 tickers of 2019-10-04) against the hand-checked truth (tests/identity/truth_gecko_top100_paprika_2019.csv).
+2. In this process, on fresh databases of an embedded PostgreSQL, with the fake upstreams serving generated
+   payloads (tests/fakes/upstream.py's CoinPaprika tickers; the CoinGecko coins are the same coins, their figures
+   within 0.5 %, as real twins are): a CoinGecko run loads `--coins` coins, then the measured CoinPaprika runs of
+   `--coins` tickers: a first run (every coin new: every pair judged), a second one an hour later with every price
+   moved by up to 3 % either way (the pass decides again only coins that moved over 5 %: none), and a third one a
+   day later with every price moved by -8 % .. +8 % from the first (the pass decides again the coins that moved
+   over 5 %, about a third).
+   Each repeat runs them with the link pass and without it (patched out), alternating; the figure is the run's
+   own duration (etl_runs). A full pass (as at start-up) is timed alone on the loaded database.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import common
+from common import Row
+
+from service import db
+from service.etl import pipeline
+from service.etl.identity.links import relink
+from service.etl.scheduler import Scheduler
+from service.etl.wiring import enabled_sources
+from service.settings import Settings
+from tests.fakes.upstream import (DEFAULT_WHEN, FakeCoinGecko, FakeCoinPaprika, make_gecko_coins,
+                                  make_paprika_tickers, start)
+from tests.identity.recorded import gecko_coins, measure, measure_match_key, paprika_coins
+
+TARGET_SHARE = 0.05
+
+
+def recorded_rows() -> list[Row]:
+    coins = gecko_coins() + paprika_coins()
+    started = time.perf_counter()
+    result = measure(coins)
+    seconds = time.perf_counter() - started
+    before = measure_match_key(coins)
+    print(f"  missed twins: {result['missed']}", file=sys.stderr)
+    return [
+        Row("recorded: precision of CoinGecko-CoinPaprika links", f"{result['precision']:.3f}",
+            f"{result['right']} right of {result['links']}", "", "1.000 (0 wrong)", not result["wrong"]),
+        Row("recorded: recall of same-symbol twins", f"{result['recall']:.3f}",
+            f"{result['twins'] - len(result['missed'])} of {result['twins']}", "", ">= 0.97",
+            result["recall"] >= 0.97),
+        Row("recorded: the match key it replaces: recall / wrong links", f"{before['recall']:.3f}",
+            f"{len(before['wrong'])} wrong", "", "", None),
+        Row("recorded: assets holding two coins of one source", str(result["doubled_assets"]), "", "", "0",
+            result["doubled_assets"] == 0),
+        Row("recorded: twins whose symbol changed, linked (curation only)",
+            f"{result['renamed_found']} of {result['renamed']}", "", "", "", None),
+        Row("recorded: ambiguous pairs offered to operators", str(len(result["candidates"])), "", "", "", None),
+        Row("recorded: one link pass over 2,720 coins", f"{seconds * 1000:.0f} ms", "", "", "", None),
+    ]
+
+
+async def one_database(admin_url: str, settings: Settings, coins: int, linking: bool) -> dict:
+    original = pipeline.relink
+
+    async def no_link_pass(connection, run_id=None):
+        return None
+
+    with common.fresh_database(admin_url, "bench_ident") as dsn:
+        await db.migrate(dsn)
+        pool = await db.create_pool(dsn, dataclasses.replace(settings, database_url=dsn))
+        try:
+            await run(pool, settings, "coingecko")  # the twins, linked in both modes
+            pipeline.relink = original if linking else no_link_pass
+            try:
+                first = await run(pool, settings, "coinpaprika")
+                settings.paprika.tickers = moved(make_paprika_tickers(coins, when=DEFAULT_WHEN + timedelta(hours=1)))
+                second = await run(pool, settings, "coinpaprika")
+                settings.paprika.tickers = moved(make_paprika_tickers(coins, when=DEFAULT_WHEN + timedelta(hours=25)),
+                                                 percent=8)
+                third = await run(pool, settings, "coinpaprika")
+            finally:
+                pipeline.relink = original
+                settings.paprika.tickers = make_paprika_tickers(coins)
+            passes = []
+            async with pool.acquire() as connection:
+                for _ in range(3):
+                    started = time.perf_counter()
+                    summary = await relink(connection, everything=True)
+                    passes.append(time.perf_counter() - started)
+        finally:
+            await pool.close()
+    return {"first": first, "second": second, "third": third, "pass": min(passes), "assets": summary.assets}
+
+
+def twins(tickers: list[dict]) -> list[dict]:
+    """CoinGecko's view of the same coins: its own ids and field names, figures within 0.5 % of CoinPaprika's."""
+    shaped = make_gecko_coins(len(tickers))
+    out = []
+    for i, (ticker, coin) in enumerate(zip(tickers, shaped)):
+        usd = ticker["quotes"]["USD"]
+        nudge = Decimal(1000 + (i * 7919) % 11 - 5) / 1000
+        out.append({**coin, "id": f"gecko-{ticker['id']}", "symbol": ticker["symbol"].lower(), "name": ticker["name"],
+                    "current_price": +(usd["price"] * nudge), "market_cap": int(usd["market_cap"] * nudge),
+                    "circulating_supply": ticker["circulating_supply"], "total_supply": ticker["total_supply"],
+                    "max_supply": ticker["max_supply"] or None, "ath": usd["ath_price"] or coin["ath"],
+                    "ath_date": usd["ath_date"] or coin["ath_date"], "market_cap_rank": ticker["rank"],
+                    "last_updated": ticker["last_updated"]})
+    return out
+
+
+def moved(tickers: list[dict], percent: int = 3) -> list[dict]:
+    """Every price moved by a deterministic -percent .. +percent."""
+    steps = 20 * percent + 1
+    for i, ticker in enumerate(tickers):
+        usd = ticker["quotes"]["USD"]
+        usd["price"] = +(usd["price"] * Decimal(1000 + (i * 104729) % steps - steps // 2) / 1000)
+    return tickers
+
+
+async def run(pool, settings, name: str) -> float:
+    async with enabled_sources(settings, (name,)) as sources:
+        (outcome,) = await Scheduler(pool, sources, interval=3600, on_startup=False).run_all()
+    if outcome.status != "success":
+        raise RuntimeError(f"{name}: {outcome.error}")
+    return await pool.fetchval("SELECT extract(epoch FROM finished_at - started_at)::float8 FROM etl_runs "
+                               "WHERE id = $1", outcome.run_id)
+
+
+async def timing_rows(args) -> list[Row]:
+    paprika = FakeCoinPaprika(make_paprika_tickers(args.coins))
+    gecko = FakeCoinGecko(twins(paprika.tickers))
+    paprika_runner, paprika_url = await start(paprika.make_app())
+    gecko_runner, gecko_url = await start(gecko.make_app())
+    results = {True: [], False: []}
+    try:
+        with common.embedded_postgres(args.database_url) as admin_url:
+            settings = Settings(
+                database_url=admin_url, coinpaprika_base_url=paprika_url, coingecko_base_url=gecko_url,
+                coingecko_per_page=250, coingecko_max_pages=max(1, -(-args.coins // 250)),
+                coinpaprika_requests_per_second=1000, coingecko_requests_per_minute=600000, log_level="WARNING")
+            object.__setattr__(settings, "paprika", paprika)  # a frozen dataclass: the bench's own handle
+            for i in range(args.repeat):
+                for linking in ((True, False) if i % 2 == 0 else (False, True)):
+                    r = await one_database(admin_url, settings, args.coins, linking)
+                    results[linking].append(r)
+                    print(f"  repeat {i + 1} {'with' if linking else 'without'} link pass: first run "
+                          f"{r['first']:.2f} s, second {r['second']:.2f} s, third {r['third']:.2f} s, "
+                          f"full pass alone {r['pass'] * 1000:.0f} ms",
+                          file=sys.stderr)
+    finally:
+        await paprika_runner.cleanup()
+        await gecko_runner.cleanup()
+
+    def m(linking: bool, key: str) -> float:
+        return common.median([r[key] for r in results[linking]])
+
+    rows = []
+    for key, label in (("first", "first run (5,000 new coins)"), ("second", "second run (an hour later)"),
+                       ("third", "third run (a day later, prices ±8 %)")):
+        with_pass, without = m(True, key), m(False, key)
+        rows.append(Row(f"coinpaprika {label.replace('5,000', f'{args.coins:,}')}, with the link pass",
+                        f"{with_pass:.2f} s", f"without {without:.2f} s", f"{with_pass / without:.3f}",
+                        "", None))
+    for key, label in (("first", "first run"), ("second", "second run"), ("third", "third run")):
+        added = m(True, key) / m(False, key) - 1
+        rows.append(Row(f"added by the link pass, {label}", f"{added * 100:.1f} %", "", "",
+                        f"<= {TARGET_SHARE * 100:.0f} %", added <= TARGET_SHARE))
+    rows.append(Row(f"a full pass alone, as at start-up ({2 * args.coins:,} coins, {int(m(True, 'assets')):,} "
+                    "assets)", f"{m(True, 'pass') * 1000:.0f} ms", "", "", "", None))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coins", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
+    args = parser.parse_args(argv)
+    print(f"machine: {common.machine()}", file=sys.stderr)
+    table = recorded_rows() + asyncio.run(timing_rows(args))
+    common.print_table(f"Cross-source identity (median of {args.repeat})", table)
+    print(f"machine: {common.machine()}")
+    return 0 if all(r.ok is not False for r in table) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

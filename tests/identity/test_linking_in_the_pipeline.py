@@ -1,0 +1,114 @@
+"""Links decided as data arrives, through the real pipeline on real recorded payloads: a coin first seen alone
+joins its twin when the twin's source runs; links move (rule, curation) without touching history."""
+from __future__ import annotations
+
+from service.etl.identity.links import apply_curated_links
+from tests.api.helpers import load_csv
+from tests.api.test_routes import get_json
+from tests.identity.conftest import assert_links_hold, asset_of, run
+
+HISTORY_DIGEST = "SELECT count(*), md5(string_agg(h::text, '|' ORDER BY listing_id, observed_at)) FROM quotes_history h"
+
+
+async def test_a_coin_first_seen_alone_links_when_its_twin_arrives(pool, id_settings):
+    await run(pool, id_settings, "coingecko")
+    assert await pool.fetchval("SELECT count(*) FROM asset_sources WHERE source = 'coingecko'") == 100
+    alone = await asset_of(pool, "coingecko", "cosmos")
+    await run(pool, id_settings, "coinpaprika")
+    assert await asset_of(pool, "coinpaprika", "atom-cosmos") == alone  # "Cosmos" joins "Cosmos Hub"
+    assert await asset_of(pool, "coinpaprika", "hav-havven") == await asset_of(pool, "coingecko", "havven")
+    assert await asset_of(pool, "coinpaprika", "leo-leocoin") != await asset_of(pool, "coingecko", "leo-token")
+    uni = {await asset_of(pool, s, c) for s, c in (("coingecko", "uniswap"), ("coinpaprika", "uni-uni-coin"),
+                                                   ("coinpaprika", "uni-universe"))}
+    assert len(uni) == 3
+    await assert_links_hold(pool)
+
+
+async def test_assets_say_why_each_source_is_in_and_candidates_list_the_ambiguous(pool, id_settings, make_client):
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    client = await make_client(id_settings)
+    body = await get_json(client, "/assets/atom")
+    (asset,) = body["assets"]
+    sources = {s["source"]: s for s in asset["sources"]}
+    assert set(sources) == {"coingecko", "coinpaprika"}
+    assert sources["coingecko"]["linked_by"] == "rule"
+    assert sources["coingecko"]["link_reason"].startswith("with coinpaprika:atom-cosmos: names equal")
+    body = await get_json(client, "/assets/BTT")
+    # the redenominated BitTorrent of 2022 is not the token of 2019 (nor Blocktrade Token)
+    assert sorted(len(a["sources"]) for a in body["assets"]) == [1, 1, 1]
+    body = await get_json(client, "/identity/candidates?symbol=bnb")
+    (pair,) = body["data"]
+    assert (pair["a"]["curate"], pair["b"]["curate"]) == ("coingecko:binancecoin", "coinpaprika:bnb-binance-coin")
+    assert pair["verdict"] == "ambiguous" and "names silent" in pair["reason"]
+    everything = await get_json(client, "/identity/candidates?limit=3")
+    assert len(everything["data"]) == 3 and everything["next_cursor"]
+    following = await get_json(client, f"/identity/candidates?limit=3&cursor={everything['next_cursor']}")
+    assert following["data"][0] != everything["data"][0]
+    bad = await get_json(client, f"/identity/candidates?symbol=ETH&cursor={everything['next_cursor']}", 400)
+    assert "cursor" in bad["error"]["fields"]
+    assert "limit" in (await get_json(client, "/identity/candidates?limit=0", 400))["error"]["fields"]
+
+
+async def test_a_curated_link_moves_a_coin_without_touching_history(pool, id_settings):
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    before = tuple(await pool.fetchrow(HISTORY_DIGEST))
+    together = await asset_of(pool, "coingecko", "cosmos")
+    links = id_settings.asset_links_path
+    links.write_text("apart coingecko:cosmos coinpaprika:atom-cosmos\n"
+                     "same coingecko:binancecoin coinpaprika:bnb-binance-coin\n")
+    await apply_curated_links(pool, id_settings)
+    assert await asset_of(pool, "coingecko", "cosmos") == together
+    assert await asset_of(pool, "coinpaprika", "atom-cosmos") != together
+    assert await asset_of(pool, "coinpaprika", "bnb-binance-coin") == await asset_of(pool, "coingecko", "binancecoin")
+    row = await pool.fetchrow("SELECT linked_by, link_reason FROM asset_sources WHERE coin_id = 'bnb-binance-coin'")
+    assert row["linked_by"] == "curated" and f"{links}:2" in row["link_reason"]
+    assert tuple(await pool.fetchrow(HISTORY_DIGEST)) == before
+    await assert_links_hold(pool)
+    links.write_text("")
+    await apply_curated_links(pool, id_settings)
+    assert await asset_of(pool, "coinpaprika", "atom-cosmos") == together  # back, under the asset it had
+    assert tuple(await pool.fetchrow(HISTORY_DIGEST)) == before
+
+
+async def test_an_existing_database_linked_by_the_match_key_is_relinked_at_start_up(
+        pool, id_settings, paprika, make_client):
+    twins = [t for t in paprika.tickers if t["id"] in ("btc-bitcoin", "eth-ethereum")]
+    for ticker in twins[:1]:
+        clone = {**ticker, "id": "btc-bitcoin-2", "quotes": {"USD": {**ticker["quotes"]["USD"], "price": 3}}}
+        paprika.tickers.append(clone)
+    await run(pool, id_settings, "coinpaprika")
+    assert await asset_of(pool, "coinpaprika", "btc-bitcoin") != await asset_of(pool, "coinpaprika", "btc-bitcoin-2")
+    # as the match key left it before 0010: both coins of one source in one asset
+    await pool.execute("UPDATE asset_sources SET asset_id = (SELECT asset_id FROM asset_sources "
+                       "WHERE coin_id = 'btc-bitcoin') WHERE coin_id = 'btc-bitcoin-2'")
+    await pool.execute("UPDATE quotes_latest SET asset_id = (SELECT asset_id FROM asset_sources "
+                       "WHERE coin_id = 'btc-bitcoin') WHERE coin_id = 'btc-bitcoin-2'")
+    client = await make_client(id_settings)
+    body = await get_json(client, "/assets/BTC")
+    assert sorted(len(a["sources"]) for a in body["assets"]) == [1, 1]
+    await assert_links_hold(pool)
+
+
+async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, id_settings, tmp_path):
+    await run(pool, id_settings, "coingecko")  # observed 2023-01-08 ~16:49 UTC
+    when = "2023-01-08T16:00:00Z"
+    await load_csv(pool, tmp_path / "rows.csv", (
+        f"BTC,Bitcoin,16950.1,,,,,{when}\n"  # same name, price agrees: linked
+        f"ETH,Ethereum,4000,,,,,{when}\n"  # same name, price 3x off at the same moment: kept apart
+        f"BNB,Binance Coin,264.5,,,,,{when}\n"  # another name, only the price to compare: not enough
+        f"ADA,Ouroboros,0.2870,10000000000,,,,{when}\n"  # another name, price and market cap agree
+    ))
+    csv = {c: await asset_of(pool, "csv", c) for c in
+           ("btc-bitcoin", "eth-ethereum", "bnb-binance-coin", "ada-ouroboros")}
+    gecko = {c: await asset_of(pool, "coingecko", c) for c in ("bitcoin", "ethereum", "binancecoin", "cardano")}
+    assert csv["btc-bitcoin"] == gecko["bitcoin"]
+    assert csv["eth-ethereum"] != gecko["ethereum"]
+    assert csv["bnb-binance-coin"] != gecko["binancecoin"]
+    assert csv["ada-ouroboros"] == gecko["cardano"]
+    reasons = {r["coin_id"]: r["link_reason"] for r in await pool.fetch(
+        "SELECT coin_id, link_reason FROM asset_sources WHERE source = 'csv'")}
+    assert "price agrees" in reasons["btc-bitcoin"] and "market cap agrees" in reasons["ada-ouroboros"]
+    candidates = await pool.fetch("SELECT coin_b, note FROM asset_link_candidates WHERE source_b = 'csv'")
+    assert {r["coin_b"]: r["note"] for r in candidates}.items() >= {
+        "eth-ethereum": "figures contradict", "bnb-binance-coin": "not enough agreeing figures"}.items()
+    await assert_links_hold(pool)
