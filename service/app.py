@@ -20,10 +20,11 @@ from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
 from service.web.errors import validation_error
 from service.web.headers import add_headers
-from service.web.keys import (ADMIN_COOLDOWN, DSN, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS,
-                              SNAPSHOTS)
+from service.web.keys import (ADMIN_COOLDOWN, DSN, HEALTH_CHECK, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER,
+                              SETTINGS, SNAPSHOTS)
 from service.web.middlewares import chain
 from service.web.ratelimit import ClientRateLimiter
+from service.web.shared import Shared
 from service.web.snapshots import Snapshots
 from service.web.unparsable import MAX_HEADER_BYTES, MAX_URL_BYTES
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
+    app[HEALTH_CHECK] = Shared()
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     for table in ROUTES:
         app.router.add_routes(table)

@@ -12,7 +12,7 @@ from service.sql import SQL
 from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
-from service.web.keys import READER
+from service.web.keys import PATH, READER
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -32,7 +32,7 @@ _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24
 @cached
 @routes.get("/assets/{symbol}")
 async def get_asset(request: web.Request) -> web.Response:
-    symbol = request["match_info"]["symbol"].strip().upper()
+    symbol = request[PATH]["symbol"]
     async with db_deadline(request):
         rows = await request.app[READER].fetch(SQL.select_asset_quotes, symbol)
     if not rows:

@@ -11,7 +11,7 @@ from service.api.schemas import SORT_CHOICES, DataQuery, PageEnvelope
 from service.web import cursors
 from service.web.cache import cached
 from service.web.deadline import db_deadline
-from service.web.keys import SNAPSHOTS
+from service.web.keys import QUERY, SNAPSHOTS
 from service.web.responses import success_response
 from service.web.snapshots import Snapshot, order_key
 
@@ -28,7 +28,7 @@ routes = web.RouteTableDef()
 @cached
 @routes.get("/data")
 async def get_data(request: web.Request) -> web.StreamResponse:
-    query = request["querystring"]
+    query = request[QUERY]
     snapshots = request.app[SNAPSHOTS]
     snapshot = None
     after_key = None

@@ -11,8 +11,8 @@ from marshmallow import Schema, fields
 
 from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
-from service.web.keys import POOL, READER, SETTINGS
-from service.web.responses import success_response
+from service.web.keys import HEALTH_CHECK, POOL, READER, SETTINGS
+from service.web.responses import body_rest, spliced_response
 
 routes = web.RouteTableDef()
 # "since start-up": a source must have succeeded (on any replica) after this process started to count as healthy
@@ -56,14 +56,21 @@ class Health(Schema):
 @docs(tags=["operations"], summary="Liveness of the database and the ETL",
       description="200 `healthy`, or 200 `degraded` while a source has not succeeded since this process "
                   "started, its latest run failed or its data is stale (each named in `problems`); 503 "
-                  "`unhealthy` when the database does not answer. Never rate-limited.")
+                  "`unhealthy` when the database does not answer. Never rate-limited. Requests arriving while a check "
+                  "runs share its answer (`checked_at`).")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @querystring_schema(NoQuery)
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    pool = request.app[POOL]
+    status, rest = await request.app[HEALTH_CHECK].get(lambda: _check(request.app))
+    return spliced_response(request, rest, status=status)
+
+
+async def _check(app: web.Application) -> tuple[int, bytes]:
+    """The status and the body (after its per-request head) of one check of the database and the sources."""
+    settings = app[SETTINGS]
+    pool = app[POOL]
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
     try:
@@ -73,16 +80,16 @@ async def get_health(request: web.Request) -> web.Response:
                 latency = round((time.perf_counter() - started) * 1000, 3)
                 rows = await connection.fetch(SQL.select_source_health)
     except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
-        return success_response(request, {
+        return 503, body_rest({
             "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
             "problems": [f"database: {type(exc).__name__}"], "sources": [],
-            "replicas": request.app[READER].describe(), "checked_at": now,
-        }, status=503)
+            "replicas": app[READER].describe(), "checked_at": now,
+        })
     sources, problems = _sources(rows, settings, now)
-    replicas = request.app[READER].describe()
+    replicas = app[READER].describe()
     problems += [f"replica {r['name']}: {r['state']}" + (f": {r['error']}" if r["error"] else "")
                  for r in replicas if r["state"] not in ("up", "unknown")]
-    return success_response(request, {
+    return 200, body_rest({
         "status": "degraded" if problems else "healthy", "database": "connected",
         "database_latency_ms": latency, "sources": sources, "replicas": replicas, "problems": problems,
         "checked_at": now,

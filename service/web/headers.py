@@ -23,33 +23,36 @@ CORS_EXPOSED = "ETag, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
 
+_ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
+_CORS_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
+
+
 async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: runs for every answer the application makes, errors and cache hits included."""
     headers = response.headers
-    headers["Server"] = SERVICE_NAME
-    headers["X-Content-Type-Options"] = "nosniff"
+    headers.update(_ALWAYS)
     path = request.path
     if _under(path, PAGE_PATHS):
         for name, value in _PAGE_POLICY.items():
             headers.setdefault(name, value)
     if _under(path, NO_STORE_PATHS):
         headers["Cache-Control"] = "no-store"
-    elif request.method in CORS_METHODS:
+    elif "Origin" in request.headers and request.method in CORS_METHODS:
         allowed = allowed_origin(request)
-        if allowed:
+        if allowed == "*":
+            headers.update(_CORS_ALL)
+        elif allowed:
             headers["Access-Control-Allow-Origin"] = allowed
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
-            if allowed != "*":
-                headers.add("Vary", "Origin")
+            headers.add("Vary", "Origin")
 
 
-@web.middleware
-async def cors_preflight(request: web.Request, handler) -> web.StreamResponse:
-    """A browser's OPTIONS before a cross-origin read is answered here; anything else goes on (POST /etl/run's
+def preflight(request: web.Request) -> web.Response | None:
+    """The answer to a browser's OPTIONS before a cross-origin read; None for anything else (POST /etl/run's
     preflight included, which then gets no CORS headers: browsers on other sites never call it)."""
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers \
             or _under(request.path, NO_STORE_PATHS):
-        return await handler(request)
+        return None
     wanted = request.headers["Access-Control-Request-Method"].upper()
     allowed = allowed_origin(request)
     if wanted not in CORS_METHODS or not allowed:

@@ -10,6 +10,7 @@ from service.settings import Settings
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
 from service.web.ratelimit import ClientRateLimiter
+from service.web.shared import Shared
 from service.web.snapshots import Snapshots
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -22,3 +23,8 @@ RATE_LIMITER = web.AppKey("rate_limiter", ClientRateLimiter)
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
 ADMIN_COOLDOWN = web.AppKey("admin_cooldown", TriggerCooldown)
 DSN = web.AppKey("dsn", str)
+# the running /health check, shared by the requests that arrive while it runs
+HEALTH_CHECK = web.AppKey("health_check", Shared)
+# what validation accepted, per request: the query's values and the path's (service.web.validation)
+QUERY = web.RequestKey("querystring", dict)
+PATH = web.RequestKey("match_info", dict)

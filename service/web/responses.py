@@ -45,6 +45,11 @@ def success_response(request: web.Request, fields: dict, *, status: int = 200, h
     return web.Response(body=head(request) + rest, status=status, headers=headers, content_type="application/json")
 
 
+def spliced_response(request: web.Request, rest: bytes, *, status: int = 200) -> web.Response:
+    """A JSON answer from a body_rest() computed earlier (shared or cached), with this request's head."""
+    return web.Response(body=head(request) + rest, status=status, content_type="application/json")
+
+
 def generation_etag(version: str, query_string: str) -> str:
     """A weak ETag naming the answer to this query in this data generation."""
     digest = hashlib.blake2b(query_string.encode(), digest_size=8).hexdigest()
