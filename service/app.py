@@ -19,7 +19,6 @@ from service.web import cursors, unparsable
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
 from service.web.errors import validation_error
-from service.web.headers import add_headers
 from service.web.keys import (ADMIN_COOLDOWN, DSN, HEALTH_CHECK, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER,
                               SETTINGS, SNAPSHOTS)
 from service.web.middlewares import chain
@@ -40,7 +39,6 @@ def create_app(settings: Settings) -> web.Application:
         # no route reads a body: never inflate one (a gzip bomb would cost CPU before any handler ran)
         handler_args={"max_line_size": MAX_URL_BYTES, "max_field_size": MAX_HEADER_BYTES, "auto_decompress": False},
     )
-    app.on_response_prepare.append(add_headers)
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()

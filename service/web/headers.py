@@ -27,8 +27,8 @@ _ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
 _CORS_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
 
 
-async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: runs for every answer the application makes, errors and cache hits included."""
+def add_headers(request: web.Request, response: web.StreamResponse | web.HTTPException) -> None:
+    """The front middleware calls it for every answer the application makes, errors and cache hits included."""
     headers = response.headers
     headers.update(_ALWAYS)
     path = request.path

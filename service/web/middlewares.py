@@ -1,5 +1,5 @@
-"""The middleware chain, two hops: `front` (request id, access log and metrics, bodies refused, CORS preflight,
-per-client rate limit, the error envelope, gzip) and `query` (parameter validation, then the response cache)."""
+"""The request path, one middleware: request id, access log and metrics, bodies refused, CORS preflight, the
+per-client rate limit, parameter validation, the response cache, the error envelope, headers and gzip."""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +17,7 @@ from service.settings import Settings
 from service.web.cache import Entry, is_cached
 from service.web.clients import client_address
 from service.web.errors import envelope, error_response
-from service.web.headers import preflight
+from service.web.headers import add_headers, preflight
 from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
 from service.web.responses import BODY_REST, REQUEST_START, cache_headers, generation_etag, head
 from service.web.validation import validate
@@ -35,8 +35,9 @@ _METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
 
 def chain(settings: Settings) -> list:
-    """The middlewares, outermost first."""
-    return [front, query]
+    """The middlewares, outermost first: one, since each hop costs on every request (the rate limit is checked
+    in it, and costs nothing when API_RATE_LIMIT is 0)."""
+    return [front]
 
 
 def new_request_id() -> str:
@@ -45,8 +46,9 @@ def new_request_id() -> str:
 
 @web.middleware
 async def front(request: web.Request, handler) -> web.StreamResponse:
-    """Outermost: every response, errors included, carries X-Request-ID; every log line the request id. A request
-    with a body, a CORS preflight or one over the rate limit is answered here; any failure becomes the envelope."""
+    """Every response, errors included, carries X-Request-ID and the common headers; every log line the request
+    id. A request with a body, a CORS preflight or one over the rate limit is answered here; any failure becomes
+    the envelope."""
     sent = request.headers.get("X-Request-ID")
     request_id = sent if sent and _SANE_REQUEST_ID.match(sent) else new_request_id()
     token = request_id_var.set(request_id)
@@ -56,12 +58,19 @@ async def front(request: web.Request, handler) -> web.StreamResponse:
         response = _refused(request) or preflight(request) or _limited(request)
         if response is None:
             try:
-                response = await handler(request)
+                response = await _answer(request, handler)
             except asyncio.CancelledError:
                 raise
+            except web.HTTPException as exc:
+                if exc.status_code < 400:  # a redirect: aiohttp sends it, with our headers
+                    add_headers(request, exc)
+                    exc.headers["X-Request-ID"] = request_id
+                    raise
+                response = error_response(request, exc)
             except Exception as exc:
                 response = error_response(request, exc)
         status = response.status
+        add_headers(request, response)
         response.headers["X-Request-ID"] = request_id
         _maybe_gzip(request, response)
         return response
@@ -100,8 +109,7 @@ def _limited(request: web.Request) -> web.Response | None:
     return None
 
 
-@web.middleware
-async def query(request: web.Request, handler) -> web.StreamResponse:
+async def _answer(request: web.Request, handler) -> web.StreamResponse:
     """Validation first, so the cache only ever answers what validation accepted: a GET of a cached route whose
     validated query (its canonical key) got a 200 in this data generation is answered from memory, and an
     If-None-Match naming that answer gets a 304 without computing it."""

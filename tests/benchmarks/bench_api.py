@@ -240,14 +240,17 @@ def main(argv: list[str] | None = None) -> int:
             static_url = f"http://127.0.0.1:{static_port}"
             wait_until_up(f"{static_url}/", static)
             bases = {name: url for name, (_, url) in services.items()} | {"static": static_url}
+            pids = {name: process.pid for name, (process, _) in services.items()} | {"static": static.pid}
             for path_qs in spec:
                 results: dict[str, list[dict]] = {name: [] for name in bases}
                 for base in bases.values():  # warm-up: caches, connection set-up
                     generate(base + path_qs, args.connections, 2, args.threads)
                 for i in range(args.repeat):
                     for name, base in bases.items():
-                        results[name].append(generate(base + path_qs, args.connections, args.duration,
-                                                      args.threads))
+                        cpu_before = _cpu_seconds(pids[name])
+                        result = generate(base + path_qs, args.connections, args.duration, args.threads)
+                        result["cpu_us"] = (_cpu_seconds(pids[name]) - cpu_before) / max(1, result["requests"]) * 1e6
+                        results[name].append(result)
                     print(f"  {path_qs} repeat {i + 1}: " + ", ".join(
                         f"{name} {results[name][-1]['rps']:,.0f} req/s" for name in bases), file=sys.stderr)
                 for name in services:
@@ -271,6 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     common.print_table(f"API (median of {args.repeat} x {args.duration:g} s; {generator_name})", table)
     print(f"machine: {common.machine()}")
     return 1 if failed or any(r.ok is False for r in table) else 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far (Linux /proc; the figure that least depends on what else
+    the shared machine runs)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _profile(pid: int, url: str, args, generate, directory: Path, name: str) -> None:
@@ -315,9 +325,11 @@ def _rows(path_qs: str, name: str, results: dict[str, list[dict]]) -> list[Row]:
     bad = sum(r["non_2xx"] + r["errors"] for r in results[name])
     share = MIN_SHARE.get(path_qs.split("?")[0], DEFAULT_SHARE)
     ratios = common.spread([s["rps"] / r["rps"] for s, r in zip(results[name], results["static"])])
+    cpu, ref_cpu = med(name, "cpu_us"), med("static", "cpu_us")
     return [
         Row(f"{name}: GET {path_qs} req/s", f"{rps:,.0f}", f"static {ref:,.0f}", f"{rps / ref:.2f} ({ratios})",
             f">= {share:.2f}", rps / ref >= share),
+        Row("   server CPU per request", f"{cpu:.0f} us", f"static {ref_cpu:.0f} us", f"{ref_cpu / cpu:.2f}", "", None),
         Row("   p99 latency", f"{p99:.1f} ms", f"static {ref_p99:.1f} ms", "", f"< {MAX_P99_MS:g} ms",
             p99 < MAX_P99_MS),
         Row("   non-2xx + socket errors (all repeats)", str(bad), "", "", "0", bad == 0),
