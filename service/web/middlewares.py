@@ -19,12 +19,14 @@ from service.web.clients import client_address
 from service.web.errors import envelope, error_response
 from service.web.headers import add_headers, preflight
 from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
-from service.web.responses import BODY_REST, REQUEST_START, cache_headers, generation_etag, head
+from service.web.responses import BODY_REST, REQUEST_START, Spliced, cache_headers, generation_etag, head
 from service.web.validation import validate
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
+# below this a cached body is one copy (one send); above, its head and rest go as two sends, never copied
+SPLICE_MIN_BYTES = 16 * 1024
 LOGGED_CHARS = 200
 # load balancers and Prometheus must always get through, whatever one address does
 UNLIMITED_PATHS = ("/health", "/metrics")
@@ -171,6 +173,8 @@ def _from_cache(request: web.Request, entry: Entry) -> web.Response:
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         headers["Content-Encoding"] = "gzip"
         return web.Response(body=entry.gzipped(first), headers=headers)
+    if len(entry.rest) >= SPLICE_MIN_BYTES:
+        return web.Response(body=Spliced(first, entry.rest), headers=headers)
     return web.Response(body=first + entry.rest, headers=headers)
 
 

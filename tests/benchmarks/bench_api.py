@@ -256,9 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name in services:
                     table.extend(_rows(path_qs, name, results))
                 if args.profile:
-                    for name, (process, base) in services.items():
-                        table_name = f"{name} {path_qs}"
-                        _profile(process.pid, base + path_qs, args, generate, Path(args.profile), table_name)
+                    for name, base in bases.items():
+                        _profile(pids[name], base + path_qs, args, generate, Path(args.profile), f"{name} {path_qs}")
         finally:
             for process, _ in services.values():
                 stop(process)
