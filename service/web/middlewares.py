@@ -125,10 +125,11 @@ async def _answer(request: web.Request, handler) -> web.StreamResponse:
     snapshots = request.app[SNAPSHOTS]
     cache = request.app[RESPONSE_CACHE]
     generation = snapshots.generation
-    etag = generation_etag(snapshots.data_version, key)
+    entry = cache.get(key, generation)
+    # a hit carries its ETag (this generation's, for this key): only a miss computes one
+    etag = generation_etag(snapshots.data_version, key) if entry is None else entry.etag
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=cache_headers(etag))
-    entry = cache.get(key, generation)
     if entry is None:
         pending = cache.computing(key, generation)
         if pending is None:
