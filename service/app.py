@@ -19,9 +19,10 @@ from service.web import cursors, unparsable
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
 from service.web.errors import validation_error
-from service.web.keys import (ADMIN_COOLDOWN, DSN, HEALTH_CHECK, POOL, RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER,
-                              SETTINGS, SNAPSHOTS)
+from service.web.keys import (ADMIN_COOLDOWN, DSN, HEALTH_CHECK, POLICIES, POOL, RATE_LIMITER, READER, RESPONSE_CACHE,
+                              SCHEDULER, SETTINGS, SNAPSHOTS)
 from service.web.middlewares import chain
+from service.web.policies import Policies
 from service.web.ratelimit import ClientRateLimiter
 from service.web.shared import Shared
 from service.web.snapshots import Snapshots
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     for table in ROUTES:
         app.router.add_routes(table)
+    app[POLICIES] = Policies.of(app.router)
     # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
     openapi.setup(app, error_callback=validation_error)
     app.cleanup_ctx.extend([database, change_listener, scheduler])

@@ -9,10 +9,10 @@ from aiohttp_apispec import docs, match_info_schema, querystring_schema, respons
 from service.api.openapi import errors
 from service.api.schemas import AssetEnvelope, AssetPath, NoQuery
 from service.sql import SQL
-from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
 from service.web.keys import PATH, READER
+from service.web.policies import cached
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
 from service.web.keys import HEALTH_CHECK, POOL, READER, SETTINGS
+from service.web.policies import unlimited
 from service.web.responses import body_rest, spliced_response
 
 routes = web.RouteTableDef()
@@ -61,6 +62,7 @@ class Health(Schema):
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @querystring_schema(NoQuery)
+@unlimited
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
     status, rest = await request.app[HEALTH_CHECK].get(lambda: _check(request.app))

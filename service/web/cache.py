@@ -31,16 +31,6 @@ class Entry:
         return b"".join((_GZIP_HEADER, stored, head, self.deflated, struct.pack("<II", crc, size)))
 
 
-def cached(handler):
-    """Marks a GET route whose 200s the response cache keeps (and answers 304 for) within a data generation."""
-    handler.cached = True
-    return handler
-
-
-def is_cached(handler) -> bool:
-    return getattr(handler, "cached", False)
-
-
 class ResponseCache:
     """Keyed by the validated query (canonical_key); everything goes when the data generation moves on."""
 

@@ -9,6 +9,7 @@ from service.replicas import ReadRouter
 from service.settings import Settings
 from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
+from service.web.policies import Policies
 from service.web.ratelimit import ClientRateLimiter
 from service.web.shared import Shared
 from service.web.snapshots import Snapshots
@@ -28,3 +29,5 @@ HEALTH_CHECK = web.AppKey("health_check", Shared)
 # what validation accepted, per request: the query's values and the path's (service.web.validation)
 QUERY = web.RequestKey("querystring", dict)
 PATH = web.RequestKey("match_info", dict)
+# the routes' declared policies (service.web.policies), gathered from the router once
+POLICIES = web.AppKey("policies", Policies)

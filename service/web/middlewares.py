@@ -14,11 +14,12 @@ from aiohttp import web
 from service import metrics
 from service.logs import request_id_var
 from service.settings import Settings
-from service.web.cache import Entry, is_cached
+from service.web.cache import Entry
 from service.web.clients import client_address
 from service.web.errors import envelope, error_response
 from service.web.headers import add_headers, preflight
-from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
+from service.web.keys import POLICIES, RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
+from service.web.policies import is_cached
 from service.web.responses import BODY_REST, REQUEST_START, Spliced, cache_headers, generation_etag, head
 from service.web.validation import validate
 
@@ -28,8 +29,6 @@ COMPRESS_MIN_BYTES = 1024
 # below this a cached body is one copy (one send); above, its head and rest go as two sends, never copied
 SPLICE_MIN_BYTES = 16 * 1024
 LOGGED_CHARS = 200
-# load balancers and Prometheus must always get through, whatever one address does
-UNLIMITED_PATHS = ("/health", "/metrics")
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
@@ -102,7 +101,7 @@ def _refused(request: web.Request) -> web.Response | None:
 def _limited(request: web.Request) -> web.Response | None:
     """429 past API_RATE_LIMIT (0: off) for this client address."""
     limiter = request.app[RATE_LIMITER]
-    if limiter.rate <= 0 or request.path in UNLIMITED_PATHS:
+    if limiter.rate <= 0 or request.path in request.app[POLICIES].unlimited:
         return None
     wait = limiter.check(client_address(request))
     if wait:
