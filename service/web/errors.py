@@ -36,11 +36,13 @@ class ApiError(Exception):
 
 
 def envelope(status: int, message: str, *, code: str | None = None, fields: dict | None = None,
-             headers=None) -> web.Response:
+             headers=None, request_id: str | None = None) -> web.Response:
+    """The one error body; request_id defaults to the current request's."""
     error = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         error["fields"] = fields
-    return json_response({"error": error, "request_id": request_id_var.get()}, status=status, headers=headers)
+    return json_response({"error": error, "request_id": request_id or request_id_var.get()}, status=status,
+                         headers=headers)
 
 
 def error_response(request: web.Request, exc: Exception) -> web.Response:
