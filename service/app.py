@@ -24,11 +24,12 @@ from service.web.cache import ResponseCache
 from service.web.cooldown import TriggerCooldown
 from service.web.export_slots import ExportSlots
 from service.web.errors import validation_error
-from service.web.headers import add_headers
-from service.web.keys import (ADMIN_COOLDOWN, CHANGE_FEED, DSN, EXPORT_SLOTS, POOL, RATE_LIMITER, READER,
-                              RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS)
+from service.web.keys import (ADMIN_COOLDOWN, CHANGE_FEED, DSN, EXPORT_SLOTS, HEALTH_CHECK, POLICIES, POOL,
+                              RATE_LIMITER, READER, RESPONSE_CACHE, SCHEDULER, SETTINGS, SNAPSHOTS)
 from service.web.middlewares import chain
+from service.web.policies import Policies
 from service.web.ratelimit import ClientRateLimiter
+from service.web.shared import Shared
 from service.web.snapshots import Snapshots
 from service.web.unparsable import MAX_HEADER_BYTES, MAX_URL_BYTES
 
@@ -44,14 +45,15 @@ def create_app(settings: Settings) -> web.Application:
         # no route reads a body: never inflate one (a gzip bomb would cost CPU before any handler ran)
         handler_args={"max_line_size": MAX_URL_BYTES, "max_field_size": MAX_HEADER_BYTES, "auto_decompress": False},
     )
-    app.on_response_prepare.append(add_headers)
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
+    app[HEALTH_CHECK] = Shared()
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     app[EXPORT_SLOTS] = ExportSlots(settings.export_max_concurrent)
     for table in ROUTES:
         app.router.add_routes(table)
+    app[POLICIES] = Policies.of(app.router)
     # Swagger UI is ours (service.api.swagger_ui): the vendored current one, no configuration from the URL
     openapi.setup(app, error_callback=validation_error)
     app.cleanup_ctx.extend([database, change_feed, change_listener, scheduler])

@@ -14,6 +14,7 @@ from service.sql import SQL
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
 from service.web.keys import ADMIN_COOLDOWN, POOL, SCHEDULER, SETTINGS
+from service.web.policies import no_store
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -28,6 +29,7 @@ _BEARER = "bearer "
                        e429="Inside ETL_TRIGGER_COOLDOWN_SECONDS of the last API-triggered run (or too many "
                             "requests from this client); Retry-After says when to try again"))
 @response_schema(EtlStarted, 202, description="The runs started, one per enabled source")
+@no_store
 @routes.post("/etl/run")
 async def post_etl_run(request: web.Request) -> web.Response:
     token = request.app[SETTINGS].admin_token

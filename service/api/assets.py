@@ -9,10 +9,10 @@ from aiohttp_apispec import docs, match_info_schema, querystring_schema, respons
 from service.api.openapi import errors
 from service.api.schemas import AssetEnvelope, AssetPath, NoQuery
 from service.sql import SQL
-from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
-from service.web.keys import READER
+from service.web.keys import PATH, READER
+from service.web.policies import cached
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -35,7 +35,7 @@ _SOURCE_FIELDS = ("source", "coin_id", "price_usd", "market_cap_usd", "volume_24
 @cached
 @routes.get("/assets/{symbol}")
 async def get_asset(request: web.Request) -> web.Response:
-    symbol = request["match_info"]["symbol"].strip().upper()
+    symbol = request[PATH]["symbol"]
     async with db_deadline(request):
         rows = await request.app[READER].fetch(SQL.select_asset_quotes, symbol)
     if not rows:

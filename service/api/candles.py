@@ -10,9 +10,9 @@ from service.api.candle_schemas import INTERVALS, CandlesEnvelope, CandlesQuery
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.sql import SQL
 from service.web import cursors
-from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.keys import READER
+from service.web.policies import cached
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()

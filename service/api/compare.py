@@ -9,7 +9,7 @@ from service.api.schemas import Comparison, CompareQuery
 from service.sql import SQL
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
-from service.web.keys import POOL
+from service.web.keys import POOL, QUERY
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -28,7 +28,7 @@ _SIDE_FIELDS = ("id", "status", "rows_read", "rows_inserted", "rows_rejected", "
 @response_schema(Comparison, 200, description="Both runs, their changes and anomaly flags")
 @routes.get("/compare-runs")
 async def get_compare_runs(request: web.Request) -> web.Response:
-    query = request["querystring"]
+    query = request[QUERY]
     async with db_deadline(request), request.app[POOL].acquire() as connection:
         a = await connection.fetchrow(SQL.select_run, query["a"])
         b = await connection.fetchrow(SQL.select_run, query["b"])

@@ -7,6 +7,7 @@ from aiohttp import web
 from aiohttp_apispec import docs
 
 from service.api.openapi import errors
+from service.web.policies import page
 
 routes = web.RouteTableDef()
 DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
@@ -18,6 +19,7 @@ STATIC_PREFIX = "/dashboard/static"
                   "/assets/{symbol}, /candles) and everything it loads comes from this service.",
       responses={200: {"description": "The HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
                  **errors(429)})
+@page
 @routes.get("/dashboard")
 async def get_dashboard(request: web.Request) -> web.FileResponse:
     # the page is small and changes with a deploy: let browsers keep it but revalidate each time

@@ -9,9 +9,9 @@ from aiohttp_apispec import docs, querystring_schema, response_schema
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import SORT_CHOICES, DataQuery, PageEnvelope
 from service.web import cursors
-from service.web.cache import cached
 from service.web.deadline import db_deadline
-from service.web.keys import SNAPSHOTS
+from service.web.keys import QUERY, SNAPSHOTS
+from service.web.policies import cached
 from service.web.responses import success_response
 from service.web.snapshots import Snapshot, order_key
 
@@ -28,7 +28,7 @@ routes = web.RouteTableDef()
 @cached
 @routes.get("/data")
 async def get_data(request: web.Request) -> web.StreamResponse:
-    query = request["querystring"]
+    query = request[QUERY]
     snapshots = request.app[SNAPSHOTS]
     snapshot = None
     after_key = None

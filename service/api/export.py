@@ -15,7 +15,7 @@ from service.api.openapi import errors
 from service.api.schemas import SYMBOL_RULES, IsoMoment, QuerySchema
 from service.api.stream import LowerCase
 from service.web.errors import ApiError
-from service.web.keys import EXPORT_SLOTS, READER, SETTINGS
+from service.web.keys import EXPORT_SLOTS, QUERY, READER, SETTINGS
 from service.logs import request_id_var
 from service.settings import KNOWN_SOURCES
 from service.sql import SQL
@@ -85,7 +85,7 @@ _NDJSON_EXAMPLE = ('{"symbol":"BTC","name":"Bitcoin","source":"coingecko","coin_
 @querystring_schema(ExportQuery)
 @routes.get("/export/history")
 async def get_export(request: web.Request) -> web.StreamResponse:
-    query = request["querystring"]
+    query = request[QUERY]
     chosen = FORMATS[query["format"]]
     symbol = query["symbol"].strip().upper() if query.get("symbol") else None
     start, end = query["from_"], query["to"]

@@ -11,7 +11,7 @@ from service.web.deadline import db_deadline
 from service.api.gap_schemas import GapsEnvelope, GapsQuery
 from service.api.openapi import READ_ERRORS
 from service.gaps import INTERVALS, find_gaps
-from service.web.keys import READER
+from service.web.keys import QUERY, READER
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -27,7 +27,7 @@ routes = web.RouteTableDef()
 @response_schema(GapsEnvelope, 200, description="The gaps, oldest first")
 @routes.get("/gaps")
 async def get_gaps(request: web.Request) -> web.Response:
-    query = request["querystring"]
+    query = request[QUERY]
     symbol, interval, limit = query["symbol"].strip().upper(), query["interval"], query["limit"]
     step = INTERVALS[interval]
     end = query.get("to") or _bucket_start(datetime.now(timezone.utc), step)

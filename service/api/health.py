@@ -16,8 +16,9 @@ from marshmallow import Schema, fields
 
 from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
-from service.web.keys import POOL, READER, SCHEDULER, SETTINGS
-from service.web.responses import success_response
+from service.web.keys import HEALTH_CHECK, POOL, READER, SCHEDULER, SETTINGS
+from service.web.policies import unlimited
+from service.web.responses import body_rest, spliced_response
 
 routes = web.RouteTableDef()
 # "since start-up": a source must have succeeded (on any replica) after this process started to count as healthy
@@ -74,16 +75,24 @@ class Health(Schema):
       description="200 `healthy`, or 200 `degraded` while a source has not succeeded since this process "
                   "started, its latest run failed or its data is stale: its newest observation is older than "
                   "`stale_after_seconds` (each named in `problems`); 503 `unhealthy` when the database does not "
-                  "answer. `next_run_at` is when the scheduler starts its next run. Never rate-limited.")
+                  "answer. `next_run_at` is when the scheduler starts its next run. Never rate-limited. Requests "
+                  "arriving while a check runs share its answer (`checked_at`).")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @querystring_schema(NoQuery)
+@unlimited
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    pool = request.app[POOL]
+    status, rest = await request.app[HEALTH_CHECK].get(lambda: _check(request.app))
+    return spliced_response(request, rest, status=status)
+
+
+async def _check(app: web.Application) -> tuple[int, bytes]:
+    """The status and the body (after its per-request head) of one check of the database and the sources."""
+    settings = app[SETTINGS]
+    pool = app[POOL]
     now = datetime.now(timezone.utc)
-    scheduler = request.app.get(SCHEDULER)
+    scheduler = app.get(SCHEDULER)
     next_run_at = scheduler.next_run_at if scheduler is not None else None
     started = time.perf_counter()
     try:
@@ -93,18 +102,18 @@ async def get_health(request: web.Request) -> web.Response:
                 latency = round((time.perf_counter() - started) * 1000, 3)
                 rows = await connection.fetch(SQL.select_source_health)
     except (OSError, asyncio.TimeoutError, Exception) as exc:  # any failure to answer is "disconnected"
-        return success_response(request, {
+        return 503, body_rest({
             "status": "unhealthy", "database": "disconnected", "database_latency_ms": None,
             "last_success_at": None, "newest_observation_at": None, "next_run_at": next_run_at,
             "stale_after_seconds": settings.stale_after_seconds,
             "problems": [f"database: {type(exc).__name__}"], "sources": [],
-            "replicas": request.app[READER].describe(), "checked_at": now,
-        }, status=503)
+            "replicas": app[READER].describe(), "checked_at": now,
+        })
     sources, problems = _sources(rows, settings, now, next_run_at)
-    replicas = request.app[READER].describe()
+    replicas = app[READER].describe()
     problems += [f"replica {r['name']}: {r['state']}" + (f": {r['error']}" if r["error"] else "")
                  for r in replicas if r["state"] not in ("up", "unknown")]
-    return success_response(request, {
+    return 200, body_rest({
         "status": "degraded" if problems else "healthy", "database": "connected",
         "database_latency_ms": latency,
         "last_success_at": _newest(s["last_success_at"] for s in sources),

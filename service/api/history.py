@@ -9,9 +9,9 @@ from service.api import series
 from service.api.openapi import NOT_MODIFIED, READ_ERRORS
 from service.api.schemas import HistoryEnvelope, HistoryQuery
 from service.sql import SQL
-from service.web.cache import cached
 from service.web.deadline import db_deadline
 from service.web.keys import READER
+from service.web.policies import cached
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()

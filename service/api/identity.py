@@ -11,7 +11,7 @@ from service.web.deadline import db_deadline
 from service.api.openapi import READ_ERRORS
 from service.api.schemas import CURSOR_RULES, SYMBOL_RULES, Envelope, QuerySchema
 from service.web.errors import ApiError
-from service.web.keys import POOL
+from service.web.keys import POOL, QUERY
 from service.web.responses import success_response
 from service.sql import SQL
 
@@ -61,7 +61,7 @@ class CandidatesEnvelope(Envelope):
 @response_schema(CandidatesEnvelope, 200, description="One page of ambiguous pairs, by symbol")
 @routes.get("/identity/candidates")
 async def get_candidates(request: web.Request) -> web.Response:
-    query = request["querystring"]
+    query = request[QUERY]
     symbol = query["symbol"].strip().upper() if "symbol" in query else None
     limit, offset = query["limit"], 0
     if "cursor" in query:

@@ -10,12 +10,13 @@ from aiohttp import web
 from service.api.schemas import MAX_ID
 from service.web import cursors
 from service.web.errors import ApiError
+from service.web.keys import QUERY
 
 
 def resume(request: web.Request, filters: dict[str, Callable[[Any], bool]]) -> tuple[dict[str, Any], int]:
     """The validated query and the id its page continues below (MAX_ID first). With a cursor, the filters and
     limit it was issued for (each checked by `filters[name]`); a filter sent again must have the same value."""
-    query = request["querystring"]
+    query = request[QUERY]
     if "cursor" not in query:
         return query, MAX_ID
     state = cursors.decode(query["cursor"], {"before": int})

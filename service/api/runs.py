@@ -11,7 +11,7 @@ from service.settings import KNOWN_SOURCES
 from service.sql import SQL
 from service.web.deadline import db_deadline
 from service.web.errors import ApiError
-from service.web.keys import POOL
+from service.web.keys import PATH, POOL
 from service.web.responses import success_response
 
 routes = web.RouteTableDef()
@@ -55,7 +55,7 @@ async def get_runs(request: web.Request) -> web.Response:
 @querystring_schema(NoQuery)
 @routes.get("/runs/{id}")
 async def get_run(request: web.Request) -> web.Response:
-    run_id = request["match_info"]["id"]
+    run_id = request[PATH]["id"]
     async with db_deadline(request), request.app[POOL].acquire() as connection:
         row = await connection.fetchrow(SQL.select_run, run_id)
         reasons = await connection.fetch(SQL.select_run_reject_reasons, run_id, MAX_REASONS) if row else []

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from service.settings import KNOWN_SOURCES
 from service.web import cursors
+from service.web.keys import QUERY
 
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 LATEST = datetime.max.replace(tzinfo=timezone.utc)
@@ -36,7 +37,7 @@ def time_key(values: list) -> tuple[datetime, str, str]:
 def resume(request: web.Request, bound: tuple[str, ...]) -> tuple[dict[str, Any], tuple[datetime, str, str]]:
     """The validated query and where its page starts: the start of the series, or, with a cursor, after the
     cursor's position with the cursor's filters (`bound`) and limit (a client may send the cursor alone)."""
-    query = request["querystring"]
+    query = request[QUERY]
     if "cursor" not in query:
         return query, START
     state = cursors.decode(query["cursor"], {"q": dict, "k": list})

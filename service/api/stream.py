@@ -13,7 +13,7 @@ from service.api.openapi import errors
 from service.api.schemas import SYMBOL_RULES, QuerySchema
 from service.change_feed import ChangeFeed, Subscriber
 from service.web.errors import ApiError
-from service.web.keys import CHANGE_FEED, POOL, SETTINGS
+from service.web.keys import CHANGE_FEED, POOL, QUERY, SETTINGS
 from service.logs import request_id_var
 from service.settings import KNOWN_SOURCES
 from service.sql import SQL
@@ -62,7 +62,7 @@ _EXAMPLE = ('retry: 3000\nid: 41\n\n'
 @querystring_schema(StreamQuery)
 @routes.get("/stream")
 async def get_stream(request: web.Request) -> web.StreamResponse:
-    query = request["querystring"]
+    query = request[QUERY]
     symbol = query["symbol"].strip().upper() if query.get("symbol") else None
     feed = request.app[CHANGE_FEED]
     settings = request.app[SETTINGS]

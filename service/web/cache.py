@@ -7,11 +7,7 @@ import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
-from urllib.parse import urlencode
 
-from aiohttp import web
 
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
@@ -33,38 +29,6 @@ class Entry:
         crc = zlib.crc32(self.rest, zlib.crc32(head))
         size = (len(head) + len(self.rest)) & 0xFFFFFFFF
         return b"".join((_GZIP_HEADER, stored, head, self.deflated, struct.pack("<II", crc, size)))
-
-
-def cached(handler):
-    """Marks a GET route whose 200s the response cache keeps (and answers 304 for) within a data generation."""
-    handler.cached = True
-    return handler
-
-
-def is_cached(handler) -> bool:
-    return getattr(handler, "cached", False)
-
-
-def canonical_key(request: web.Request) -> str:
-    """The route and the query as validation read them (request["match_info"], request["querystring"]): two
-    spellings of one query (`symbol=btc`, `symbol=BTC`; another order) share an answer. The names sent are part
-    of it, since a parameter sent is not always one defaulted (a cursor keeps its limit unless one is sent)."""
-    route = request.match_info.route.resource.canonical
-    path = _canonical(request.get("match_info") or request.match_info)
-    query = _canonical(request.get("querystring") or {})
-    return f"{route}|{path}|{query}|{','.join(sorted(set(request.query)))}"
-
-
-def _canonical(values) -> str:
-    return urlencode(sorted((name, _text(value)) for name, value in values.items()))
-
-
-def _text(value) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
 
 
 class ResponseCache:

@@ -4,7 +4,22 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from aiohttp import web
+
+from service.web.keys import SETTINGS
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+CLIENT = web.RequestKey("client_address", str)
+
+
+def client_address(request: web.Request) -> str:
+    """The peer, or the client X-Forwarded-For names when the peer is a trusted proxy; worked out once."""
+    known = request.get(CLIENT)
+    if known is None:
+        trusted = request.app[SETTINGS].trusted_proxies
+        known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                                                   trusted)
+    return known
 
 
 def forwarded_client(peer: str | None, forwarded_for: Iterable[str], trusted: tuple[Network, ...]) -> str:

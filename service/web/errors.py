@@ -36,32 +36,29 @@ class ApiError(Exception):
 
 
 def envelope(status: int, message: str, *, code: str | None = None, fields: dict | None = None,
-             headers=None) -> web.Response:
+             headers=None, request_id: str | None = None) -> web.Response:
+    """The one error body; request_id defaults to the current request's."""
     error = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         error["fields"] = fields
-    return json_response({"error": error, "request_id": request_id_var.get()}, status=status, headers=headers)
+    return json_response({"error": error, "request_id": request_id or request_id_var.get()}, status=status,
+                         headers=headers)
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
+def error_response(request: web.Request, exc: Exception) -> web.Response:
+    """The envelope for what a handler raised; an HTTPException below 400 (a redirect) is raised on."""
+    if isinstance(exc, ApiError):
         return envelope(exc.status_code, exc.message, code=exc.code, fields=exc.fields, headers=exc.headers)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status_code < 400:
-            raise
+            raise exc
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
         return envelope(exc.status_code, _message(exc), headers=headers)
-    except _DB_FAILURES as exc:
+    if isinstance(exc, _DB_FAILURES):
         log.warning("database unavailable while answering", extra={"error": f"{type(exc).__name__}: {exc}"})
         return envelope(503, "the database is not answering; try again shortly", headers={"Retry-After": "5"})
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("unexpected error while answering", extra={"path": request.path})
-        return envelope(500, "internal server error")
+    log.exception("unexpected error while answering", extra={"path": request.path})
+    return envelope(500, "internal server error")
 
 
 def _message(exc: web.HTTPException) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import SERVICE_NAME
-from service.web.keys import SETTINGS
+from service.web.keys import POLICIES, SETTINGS
 
-# HTML pages served by the service itself: everything they load comes from us, nothing may frame them
+# HTML pages (service.web.policies.page) served by the service itself: everything they load comes from us,
+# nothing may frame them
 _PAGE_POLICY = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -14,42 +15,43 @@ _PAGE_POLICY = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
-PAGE_PATHS = ("/docs", "/dashboard")
-# answers that must never sit in a cache: a token-bearing request's result
-NO_STORE_PATHS = ("/etl/run",)
 CORS_METHODS = ("GET", "HEAD")
 CORS_REQUEST_HEADERS = "Accept, Accept-Encoding, If-None-Match, X-Request-ID"
 CORS_EXPOSED = "ETag, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
 
-async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: runs for every answer the application makes, errors and cache hits included."""
+_ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
+_CORS_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
+
+
+def add_headers(request: web.Request, response: web.StreamResponse | web.HTTPException) -> None:
+    """The front middleware calls it for every answer the application makes, errors and cache hits included."""
     headers = response.headers
-    headers["Server"] = SERVICE_NAME
-    headers["X-Content-Type-Options"] = "nosniff"
+    headers.update(_ALWAYS)
     path = request.path
-    if _under(path, PAGE_PATHS):
+    policies = request.app[POLICIES]
+    if policies.is_page(path):
         for name, value in _PAGE_POLICY.items():
             headers.setdefault(name, value)
-    if _under(path, NO_STORE_PATHS):
+    if policies.is_no_store(path):
         headers["Cache-Control"] = "no-store"
-    elif request.method in CORS_METHODS:
+    elif "Origin" in request.headers and request.method in CORS_METHODS:
         allowed = allowed_origin(request)
-        if allowed:
+        if allowed == "*":
+            headers.update(_CORS_ALL)
+        elif allowed:
             headers["Access-Control-Allow-Origin"] = allowed
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
-            if allowed != "*":
-                headers.add("Vary", "Origin")
+            headers.add("Vary", "Origin")
 
 
-@web.middleware
-async def cors_preflight(request: web.Request, handler) -> web.StreamResponse:
-    """A browser's OPTIONS before a cross-origin read is answered here; anything else goes on (POST /etl/run's
+def preflight(request: web.Request) -> web.Response | None:
+    """The answer to a browser's OPTIONS before a cross-origin read; None for anything else (POST /etl/run's
     preflight included, which then gets no CORS headers: browsers on other sites never call it)."""
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers \
-            or _under(request.path, NO_STORE_PATHS):
-        return await handler(request)
+            or request.app[POLICIES].is_no_store(request.path):
+        return None
     wanted = request.headers["Access-Control-Request-Method"].upper()
     allowed = allowed_origin(request)
     if wanted not in CORS_METHODS or not allowed:
@@ -70,7 +72,3 @@ def allowed_origin(request: web.Request) -> str | None:
     if "*" in origins:
         return "*"
     return origin if origin in origins else None
-
-
-def _under(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)

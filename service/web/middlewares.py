@@ -1,5 +1,5 @@
-"""Request-wide concerns: request id, access log and metrics, gzip, bodies refused, per-client rate limit,
-the response cache."""
+"""The request path, one middleware: request id, access log and metrics, bodies refused, CORS preflight, the
+per-client rate limit, parameter validation, the response cache, the error envelope, headers and gzip."""
 from __future__ import annotations
 
 import asyncio
@@ -10,36 +10,35 @@ import re
 import time
 
 from aiohttp import web
-from aiohttp_apispec import validation_middleware
 
 from service import metrics
 from service.logs import request_id_var
 from service.settings import Settings
-from service.web.cache import Entry, canonical_key, is_cached
-from service.web.clients import forwarded_client
-from service.web.errors import envelope, error_middleware
-from service.web.headers import cors_preflight
-from service.web.keys import RATE_LIMITER, RESPONSE_CACHE, SETTINGS, SNAPSHOTS
-from service.web.responses import BODY_REST, REQUEST_START, cache_headers, generation_etag, head
+from service.web.cache import Entry
+from service.web.clients import client_address
+from service.web.errors import envelope, error_response
+from service.web.headers import add_headers, preflight
+from service.web.keys import POLICIES, RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
+from service.web.policies import is_cached
+from service.web.responses import BODY_REST, REQUEST_START, Spliced, cache_headers, generation_etag, head
+from service.web.validation import validate
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
+# below this a cached body is one copy (one send); above, its head and rest go as two sends, never copied
+SPLICE_MIN_BYTES = 16 * 1024
 LOGGED_CHARS = 200
-# load balancers and Prometheus must always get through, whatever one address does
-UNLIMITED_PATHS = ("/health", "/metrics")
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
 _METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
-CLIENT = web.RequestKey("client_address", str)
 
 
 def chain(settings: Settings) -> list:
-    """The middlewares, outermost first; the rate limiter is out of the chain when it is off."""
-    limited = [rate_limit] if settings.api_rate_limit > 0 else []
-    return [request_context, error_middleware, refuse_bodies, cors_preflight, *limited, validation_middleware,
-            response_cache]
+    """The middlewares, outermost first: one, since each hop costs on every request (the rate limit is checked
+    in it, and costs nothing when API_RATE_LIMIT is 0)."""
+    return [front]
 
 
 def new_request_id() -> str:
@@ -47,16 +46,32 @@ def new_request_id() -> str:
 
 
 @web.middleware
-async def request_context(request: web.Request, handler) -> web.StreamResponse:
-    """Outermost: every response, errors included, carries X-Request-ID; every log line the request id."""
+async def front(request: web.Request, handler) -> web.StreamResponse:
+    """Every response, errors included, carries X-Request-ID and the common headers; every log line the request
+    id. A request with a body, a CORS preflight or one over the rate limit is answered here; any failure becomes
+    the envelope."""
     sent = request.headers.get("X-Request-ID")
     request_id = sent if sent and _SANE_REQUEST_ID.match(sent) else new_request_id()
     token = request_id_var.set(request_id)
     request[REQUEST_START] = start = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        response = _refused(request) or preflight(request) or _limited(request)
+        if response is None:
+            try:
+                response = await _answer(request, handler)
+            except asyncio.CancelledError:
+                raise
+            except web.HTTPException as exc:
+                if exc.status_code < 400:  # a redirect: aiohttp sends it, with our headers
+                    add_headers(request, exc)
+                    exc.headers["X-Request-ID"] = request_id
+                    raise
+                response = error_response(request, exc)
+            except Exception as exc:
+                response = error_response(request, exc)
         status = response.status
+        add_headers(request, response)
         response.headers["X-Request-ID"] = request_id
         _maybe_gzip(request, response)
         return response
@@ -70,18 +85,7 @@ async def request_context(request: web.Request, handler) -> web.StreamResponse:
         request_id_var.reset(token)
 
 
-def client_address(request: web.Request) -> str:
-    """The peer, or the client X-Forwarded-For names when the peer is a trusted proxy; worked out once."""
-    known = request.get(CLIENT)
-    if known is None:
-        trusted = request.app[SETTINGS].trusted_proxies
-        known = request[CLIENT] = forwarded_client(request.remote, request.headers.getall("X-Forwarded-For", ()),
-                                                   trusted)
-    return known
-
-
-@web.middleware
-async def refuse_bodies(request: web.Request, handler) -> web.StreamResponse:
+def _refused(request: web.Request) -> web.Response | None:
     """No route takes a body: one is refused unread (the server never inflates it: auto_decompress is off),
     and the connection closed so the rest of it is not read either."""
     if "Content-Encoding" in request.headers:
@@ -89,39 +93,42 @@ async def refuse_bodies(request: web.Request, handler) -> web.StreamResponse:
     elif request.body_exists:
         response = envelope(413, "request bodies are not accepted", code="payload_too_large")
     else:
-        return await handler(request)
+        return None
     response.force_close()
     return response
 
 
-@web.middleware
-async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
-    """Only in the chain when API_RATE_LIMIT > 0."""
-    if request.path in UNLIMITED_PATHS:
-        return await handler(request)
+def _limited(request: web.Request) -> web.Response | None:
+    """429 past API_RATE_LIMIT (0: off) for this client address."""
     limiter = request.app[RATE_LIMITER]
+    if limiter.rate <= 0 or request.path in request.app[POLICIES].unlimited:
+        return None
     wait = limiter.check(client_address(request))
     if wait:
         return envelope(429, "too many requests from this address; slow down",
                         headers={"Retry-After": limiter.retry_after_header(wait)})
-    return await handler(request)
+    return None
 
 
-@web.middleware
-async def response_cache(request: web.Request, handler) -> web.StreamResponse:
-    """After parameter validation, so it only ever answers what validation accepted: a GET of a cached route
-    whose validated query (canonical_key) got a 200 in this data generation is answered from memory, and an
+async def _answer(request: web.Request, handler) -> web.StreamResponse:
+    """Validation first, so the cache only ever answers what validation accepted: a GET of a cached route whose
+    validated query (its canonical key) got a 200 in this data generation is answered from memory, and an
     If-None-Match naming that answer gets a 304 without computing it."""
-    if request.method != "GET" or not is_cached(request.match_info.handler):
+    route_handler = request.match_info.handler
+    schemas = getattr(route_handler, "__schemas__", None)
+    if schemas is None:
+        return await handler(request)
+    key = await validate(request, route_handler, schemas)
+    if request.method != "GET" or not is_cached(route_handler):
         return await handler(request)
     snapshots = request.app[SNAPSHOTS]
     cache = request.app[RESPONSE_CACHE]
     generation = snapshots.generation
-    key = canonical_key(request)
-    etag = generation_etag(snapshots.data_version, key)
+    entry = cache.get(key, generation)
+    # a hit carries its ETag (this generation's, for this key): only a miss computes one
+    etag = generation_etag(snapshots.data_version, key) if entry is None else entry.etag
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=cache_headers(etag))
-    entry = cache.get(key, generation)
     if entry is None:
         pending = cache.computing(key, generation)
         if pending is None:
@@ -158,7 +165,7 @@ async def _compute(request: web.Request, handler, key: str, generation: int, eta
 
 
 def _from_cache(request: web.Request, entry: Entry) -> web.Response:
-    headers = {"Content-Type": "application/json", **cache_headers(entry.etag)}
+    headers = {"Content-Type": "application/json", "ETag": entry.etag, "Cache-Control": "no-cache"}
     first = head(request)
     if len(entry.rest) + len(first) < COMPRESS_MIN_BYTES:
         return web.Response(body=first + entry.rest, headers=headers)
@@ -166,6 +173,8 @@ def _from_cache(request: web.Request, entry: Entry) -> web.Response:
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         headers["Content-Encoding"] = "gzip"
         return web.Response(body=entry.gzipped(first), headers=headers)
+    if len(entry.rest) >= SPLICE_MIN_BYTES:
+        return web.Response(body=Spliced(first, entry.rest), headers=headers)
     return web.Response(body=first + entry.rest, headers=headers)
 
 

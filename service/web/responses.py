@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import payload, web
 
 from service.jsonutil import dumps
 from service.logs import request_id_var
@@ -43,6 +43,28 @@ def success_response(request: web.Request, fields: dict, *, status: int = 200, h
     if status == 200:
         request[BODY_REST] = rest
     return web.Response(body=head(request) + rest, status=status, headers=headers, content_type="application/json")
+
+
+class Spliced(payload.Payload):
+    """A body sent as its per-request head, then a rest shared by many answers (a cached page): the rest is never
+    copied into a new body. For a 100 KB page those copies cost more than the second send."""
+
+    def __init__(self, first: bytes, rest: bytes):
+        super().__init__(rest, content_type="application/json")
+        self._first = first
+        self._size = len(first) + len(rest)
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return (self._first + self._value).decode(encoding, errors)
+
+    async def write(self, writer) -> None:
+        await writer.write(self._first)
+        await writer.write(self._value)
+
+
+def spliced_response(request: web.Request, rest: bytes, *, status: int = 200) -> web.Response:
+    """A JSON answer from a body_rest() computed earlier (shared or cached), with this request's head."""
+    return web.Response(body=head(request) + rest, status=status, content_type="application/json")
 
 
 def generation_etag(version: str, query_string: str) -> str:

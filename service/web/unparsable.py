@@ -12,8 +12,7 @@ from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import BadHttpMethod, BadHttpMessage, LineTooLong
 
 from service import SERVICE_NAME
-from service.jsonutil import dumps
-from service.web.errors import CODES
+from service.web.errors import envelope
 from service.web.middlewares import new_request_id
 
 log = logging.getLogger("service.http")
@@ -48,10 +47,10 @@ def _handle_error(self: web_protocol.RequestHandler, request: web.BaseRequest, s
     if request.writer.output_size > 0:
         raise ConnectionError("a response is already on its way; cannot send the error")
     request_id = new_request_id()
-    body = {"error": {"code": CODES.get(status, "error"), "message": text}, "request_id": request_id}
-    response = web.Response(status=status, body=dumps(body), content_type="application/json",
-                            headers={"X-Request-ID": request_id, "Server": SERVICE_NAME,
-                                     "X-Content-Type-Options": "nosniff"})
+    # outside the application: no middleware adds the common headers
+    response = envelope(status, text, request_id=request_id,
+                        headers={"X-Request-ID": request_id, "Server": SERVICE_NAME,
+                                 "X-Content-Type-Options": "nosniff"})
     response.force_close()
     return response
 

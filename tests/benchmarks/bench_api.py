@@ -1,10 +1,15 @@
-"""Target 4 of issue 5: requests/s of GET /data and GET /history vs an aiohttp app answering the same bytes.
+"""Issue 19: requests/s of GET /data, /history and /health vs an aiohttp app answering the same bytes, p99.
 
     .venv/bin/python tests/benchmarks/bench_api.py [--connections 32] [--duration 10] [--repeat 3]
+        [--baseline-root DIR] [--profile DIR]
 
 Loads a generated CSV into a fresh database, starts `python -m service` on it, records each route's body, starts
 a static aiohttp app (its own process) answering those bytes from memory, and drives both with the same load
-generator: `wrk` when installed, else a Python aiohttp load generator in its own process.
+generator: `wrk` when installed, else a Python aiohttp load generator in its own process. With
+`--baseline-root` (another checkout, e.g. `git worktree add /tmp/before <commit>`), that tree's service runs on
+the same database too and each repeat measures baseline, service and static back to back, so a before/after
+comparison shares one machine state. With `--profile`, py-spy samples each service during one extra run per
+route and the top functions (own time) are printed.
 """
 from __future__ import annotations
 
@@ -28,9 +33,12 @@ from common import Row
 
 SYMBOLS = 200
 HOURS = 400  # observations per symbol: more than /history's limit=200
-ROUTES = ("/data?limit=50", "/history?symbol={symbol}&limit=200")
-MIN_SHARE = 0.40
+ROUTES = ("/data?limit=50", "/history?symbol={symbol}&limit=200", "/health")
+# issue 19's goals: each route's requests/s as a share of the static app's
+MIN_SHARE = {"/data": 0.75, "/history": 0.65, "/health": 0.80}
+DEFAULT_SHARE = 0.40
 MAX_P99_MS = 25.0
+PROFILE_TOP = 15
 
 
 # --- the static reference app and the Python load generator (each run as its own process) -----------------------
@@ -167,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--route", action="append", dest="routes", metavar="PATH_QS",
                         help="a route to measure instead of the default two ({symbol} is replaced); repeatable")
     parser.add_argument("--database-url", help="an admin DSN to create databases on (default: embedded)")
+    parser.add_argument("--baseline-root", help="another checkout whose service is measured beside this one")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy each service per route; raw profiles go to DIR")
     parser.add_argument("--_static", nargs=2, metavar=("SPEC", "PORT"), help=argparse.SUPPRESS)
     parser.add_argument("--_load", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -190,23 +200,31 @@ def main(argv: list[str] | None = None) -> int:
             tempfile.TemporaryDirectory(prefix="cmd-bench-api-") as work:
         workdir = Path(work)
         csv_path = load_database(dsn, workdir)
-        service_port, static_port = common.free_port(), common.free_port()
-        log = open(workdir / "service.log", "wb")
-        service = subprocess.Popen(
-            [common.PYTHON, "-m", "service"], cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=log,
-            env=common.service_env(dsn, HOST="127.0.0.1", PORT=str(service_port), API_RATE_LIMIT="0",
-                                   ETL_ON_STARTUP="false", ETL_SOURCES="csv", CSV_PATH=str(csv_path)))
+        trees = {"service": common.ROOT}
+        if args.baseline_root:
+            trees = {"baseline": Path(args.baseline_root).resolve(), **trees}
+        services: dict[str, tuple[subprocess.Popen, str]] = {}
         static = None
+        logs = []
         try:
-            service_url = f"http://127.0.0.1:{service_port}"
-            wait_until_up(f"{service_url}/health", service)
+            for name, root in trees.items():
+                port = common.free_port()
+                log = open(workdir / f"{name}.log", "wb")
+                logs.append(log)
+                process = subprocess.Popen(
+                    [common.PYTHON, "-m", "service"], cwd=root, stdout=subprocess.DEVNULL, stderr=log,
+                    env=common.service_env(dsn, HOST="127.0.0.1", PORT=str(port), API_RATE_LIMIT="0",
+                                           ETL_ON_STARTUP="false", ETL_SOURCES="csv", CSV_PATH=str(csv_path)))
+                services[name] = (process, f"http://127.0.0.1:{port}")
+                wait_until_up(f"{services[name][1]}/health", process)
+            service_url = services["service"][1]
             spec = {}
             for route in args.routes or ROUTES:
                 path_qs = route.format(symbol=args.symbol)
                 status, body = http_get(service_url + path_qs)
                 if status == 404:
                     print(f"  SKIPPED {path_qs}: the service answers 404 (route not there yet)", file=sys.stderr)
-                    table.append(Row(f"4. GET {path_qs}", "skipped: 404", ok=None))
+                    table.append(Row(f"GET {path_qs}", "skipped: 404", ok=None))
                     continue
                 if status != 200:
                     raise RuntimeError(f"GET {path_qs} answered {status}: {body[:500]!r}")
@@ -216,44 +234,101 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {path_qs}: {len(body):,} bytes, {len(json.loads(body).get('data', []))} records",
                       file=sys.stderr)
             (workdir / "spec.json").write_text(json.dumps(spec))
+            static_port = common.free_port()
             static = subprocess.Popen([common.PYTHON, __file__, "--_static", str(workdir / "spec.json"),
                                        str(static_port)], cwd=common.ROOT)
             static_url = f"http://127.0.0.1:{static_port}"
             wait_until_up(f"{static_url}/", static)
+            bases = {name: url for name, (_, url) in services.items()} | {"static": static_url}
+            pids = {name: process.pid for name, (process, _) in services.items()} | {"static": static.pid}
             for path_qs in spec:
-                results: dict[str, list[dict]] = {"service": [], "static": []}
-                for base in (service_url, static_url):  # warm-up: caches, connection set-up, JIT-free but fair
+                results: dict[str, list[dict]] = {name: [] for name in bases}
+                for base in bases.values():  # warm-up: caches, connection set-up
                     generate(base + path_qs, args.connections, 2, args.threads)
                 for i in range(args.repeat):
-                    for name, base in (("service", service_url), ("static", static_url)):
-                        results[name].append(generate(base + path_qs, args.connections, args.duration,
-                                                      args.threads))
-                    print(f"  {path_qs} repeat {i + 1}: service {results['service'][-1]['rps']:,.0f} req/s, "
-                          f"static {results['static'][-1]['rps']:,.0f} req/s", file=sys.stderr)
-                table.extend(_rows(path_qs, results))
+                    for name, base in bases.items():
+                        cpu_before = _cpu_seconds(pids[name])
+                        result = generate(base + path_qs, args.connections, args.duration, args.threads)
+                        result["cpu_us"] = (_cpu_seconds(pids[name]) - cpu_before) / max(1, result["requests"]) * 1e6
+                        results[name].append(result)
+                    print(f"  {path_qs} repeat {i + 1}: " + ", ".join(
+                        f"{name} {results[name][-1]['rps']:,.0f} req/s" for name in bases), file=sys.stderr)
+                for name in services:
+                    table.extend(_rows(path_qs, name, results))
+                if args.profile:
+                    for name, base in bases.items():
+                        _profile(pids[name], base + path_qs, args, generate, Path(args.profile), f"{name} {path_qs}")
         finally:
-            stop(service)
-            log.close()
+            for process, _ in services.values():
+                stop(process)
+            for log in logs:
+                log.close()
             if static is not None:
                 stop(static)
-        if service.returncode not in (0, -signal.SIGTERM):
-            print(f"  the service exited {service.returncode}; its log: {workdir / 'service.log'}", file=sys.stderr)
-            failed = True
+        for name, (process, _) in services.items():
+            if process.returncode not in (0, -signal.SIGTERM):
+                print(f"  {name} exited {process.returncode}; its log: {workdir / (name + '.log')}",
+                      file=sys.stderr)
+                failed = True
     common.print_table(f"API (median of {args.repeat} x {args.duration:g} s; {generator_name})", table)
     print(f"machine: {common.machine()}")
     return 1 if failed or any(r.ok is False for r in table) else 0
 
 
-def _rows(path_qs: str, results: dict[str, list[dict]]) -> list[Row]:
-    def med(name: str, key: str) -> float:
-        return common.median([r[key] for r in results[name]])
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far (Linux /proc; the figure that least depends on what else
+    the shared machine runs)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    rps, ref = med("service", "rps"), med("static", "rps")
-    p99, ref_p99 = med("service", "p99_ms"), med("static", "p99_ms")
-    bad = sum(r["non_2xx"] + r["errors"] for r in results["service"])
+
+def _profile(pid: int, url: str, args, generate, directory: Path, name: str) -> None:
+    """py-spy samples the service (pid) while the load generator drives `url`; prints the top own-time frames."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / (re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") + ".txt")
+    spy = subprocess.Popen([str(Path(common.PYTHON).parent / "py-spy"), "record", "--pid", str(pid), "--format",
+                            "raw", "--output", str(out), "--duration", str(int(args.duration)), "--rate", "250",
+                            "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    generate(url, args.connections, args.duration, args.threads)
+    spy.wait()
+    if not out.exists():
+        print(f"  profile of {name}: py-spy wrote nothing", file=sys.stderr)
+        return
+    print(f"\n#### profile: {name} (own time, top {PROFILE_TOP}; {out})\n")
+    for share, frame in top_frames(out.read_text(), PROFILE_TOP):
+        print(f"  {share:5.1%}  {frame}")
+
+
+def top_frames(collapsed: str, count: int) -> list[tuple[float, str]]:
+    """The frames with the most own samples in py-spy's collapsed stacks (`frame;frame;... N` per line)."""
+    own: dict[str, int] = {}
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, samples = line.rpartition(" ")
+        if not stack or not samples.isdigit():
+            continue
+        leaf = stack.split(";")[-1]
+        own[leaf] = own.get(leaf, 0) + int(samples)
+        total += int(samples)
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:count]
+    return [(samples / total, frame) for frame, samples in ranked]
+
+
+def _rows(path_qs: str, name: str, results: dict[str, list[dict]]) -> list[Row]:
+    def med(who: str, key: str) -> float:
+        return common.median([r[key] for r in results[who]])
+
+    rps, ref = med(name, "rps"), med("static", "rps")
+    p99, ref_p99 = med(name, "p99_ms"), med("static", "p99_ms")
+    bad = sum(r["non_2xx"] + r["errors"] for r in results[name])
+    share = MIN_SHARE.get(path_qs.split("?")[0], DEFAULT_SHARE)
+    ratios = common.spread([s["rps"] / r["rps"] for s, r in zip(results[name], results["static"])])
+    cpu, ref_cpu = med(name, "cpu_us"), med("static", "cpu_us")
     return [
-        Row(f"4. GET {path_qs} req/s", f"{rps:,.0f}", f"static {ref:,.0f}", f"{rps / ref:.2f}",
-            f">= {MIN_SHARE:.0%}", rps / ref >= MIN_SHARE),
+        Row(f"{name}: GET {path_qs} req/s", f"{rps:,.0f}", f"static {ref:,.0f}", f"{rps / ref:.2f} ({ratios})",
+            f">= {share:.2f}", rps / ref >= share),
+        Row("   server CPU per request", f"{cpu:.0f} us", f"static {ref_cpu:.0f} us", f"{ref_cpu / cpu:.2f}", "", None),
         Row("   p99 latency", f"{p99:.1f} ms", f"static {ref_p99:.1f} ms", "", f"< {MAX_P99_MS:g} ms",
             p99 < MAX_P99_MS),
         Row("   non-2xx + socket errors (all repeats)", str(bad), "", "", "0", bad == 0),
