@@ -397,7 +397,7 @@
   // ---- the market: the latest record per asset and source, sortable, kept live by /stream ----
 
   const market = { rows: new Map(), key: "market_cap_usd", descending: true };
-  const rowKey = (q) => `${q.source}\u0000${q.coin_id}`;
+  const rowKey = (q) => `${q.source}/${q.coin_id}`;
   const TEXT_KEYS = new Set(["symbol", "name", "source", "observed_at"]);
 
   function sortedMarket() {
