@@ -95,4 +95,4 @@ async def test_stream_quotes_update_the_table_and_gaps_are_shaded(
     assert seen["before"] != seen["after"] == "12,345.68", seen
     assert asked and all("symbol=BTC" in query and "interval=1h" in query for query in asked)
     assert seen["gaps"] == "1" and seen["gap_buckets"] == "6", seen
-    assert "6 buckets with no observation" in seen["legend"]
+    assert "shaded: no observation (csv: 6 buckets)" in seen["legend"]
