@@ -6,6 +6,7 @@ from aiohttp_apispec import AiohttpApiSpec
 
 from service import SERVICE_NAME, __version__
 from service.api.schemas import Error
+from service.errors import CODES
 
 DOCUMENT_URL = "/api/docs/swagger.json"
 BEARER = "adminToken"
@@ -18,6 +19,14 @@ _DESCRIPTIONS = {
     503: "The database is not answering; Retry-After says when to try again",
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+# What each error answer really looks like: Swagger UI would otherwise make one up from the schema (a 429 with the
+# 400's code, `fields` with `additionalProp1`)
+_MESSAGES = {
+    400: "invalid parameter(s): limit", 401: "a valid admin token is required", 404: "not found",
+    409: "an ETL run is already in progress", 429: "too many requests from this address; slow down",
+    503: "the database is not answering; try again shortly",
+}
+_EXAMPLE_REQUEST_ID = "6f1c2e9a4b7d4e0f"
 
 
 def errors(*statuses: int, **descriptions: str) -> dict:
@@ -29,6 +38,14 @@ def errors(*statuses: int, **descriptions: str) -> dict:
             answer["headers"] = _RETRY_AFTER
         answers[status] = answer
     return answers
+
+
+def error_example(status: int) -> dict:
+    """The error envelope as the service answers `status`."""
+    error = {"code": "invalid_parameters" if status == 400 else CODES[status], "message": _MESSAGES[status]}
+    if status == 400:
+        error["fields"] = {"limit": ["Must be greater than or equal to 1 and less than or equal to 500."]}
+    return {"error": error, "request_id": _EXAMPLE_REQUEST_ID}
 
 
 NOT_MODIFIED = {304: {"description": "Not modified: the ETag sent in If-None-Match still names the answer"}}
@@ -58,6 +75,11 @@ def _finish(document: dict) -> None:
     for operations in document["paths"].values():
         # aiohttp answers HEAD for every GET; listing each route twice only clutters the document
         operations.pop("head", None)
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                media = answer.get("content", {}).get("application/json", {})
+                if media.get("schema", {}).get("$ref", "").endswith("/Error") and int(status) in _MESSAGES:
+                    media["example"] = error_example(int(status))
         for operation in operations.values():
             # the docs decorator always adds Swagger 2's `produces`, which OpenAPI 3 does not allow
             operation.pop("produces", None)

@@ -179,7 +179,8 @@ async def _finish(connection, outcome: RunOutcome, drift: dict) -> None:
             SQL.finish_run, outcome.run_id, outcome.status, outcome.error, *outcome.counts.as_args(),
             _json(drift))), _FINISH_TIMEOUT)
     except (asyncio.CancelledError, Exception) as exc:  # noqa: B014 - recording is best effort here
-        log.error("could not record the end of the run", extra={"error": str(exc)})
+        # a WARNING: the run's one ERROR line (below, when it failed) is its outcome, not this bookkeeping
+        log.warning("could not record the end of the run", extra={"error": str(exc)})
     level = logging.INFO if outcome.status == "success" else logging.ERROR
     log.log(level, "ETL run finished", extra={
         "status": outcome.status, "error": outcome.error, "rows_read": outcome.counts.read,

@@ -56,6 +56,8 @@ def look_at(base_url: str, paths: tuple[str, str], width: int, shot: Path) -> di
         seen = driver.execute_script(_LAYOUT_PROBLEMS)
         seen["next_run"] = driver.find_element(By.ID, "next-run").text
         seen["card_next_runs"] = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#sources .next-run")]
+        seen["backfills"] = {card.get_attribute("data-source"): card.find_element(By.CSS_SELECTOR, ".backfill").text
+                             for card in driver.find_elements(By.CSS_SELECTOR, "#sources .card")}
         seen["market_visible"] = driver.find_element(By.ID, "market").is_displayed()
         seen["market_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#market tbody tr"))
         seen["live"] = driver.find_element(By.ID, "live").get_attribute("data-state")
@@ -84,6 +86,9 @@ async def test_the_dashboard_fits_a_phone_and_a_laptop_and_shows_the_next_run_an
     # coinpaprika's newest run fails: its card must lead to the error
     down = dataclasses.replace(demo, coinpaprika_base_url="http://127.0.0.1:9/v1", http_max_retries=0)
     assert (await run_all(pool, down, ("coinpaprika",)))["coinpaprika"].status == "failed"
+    # a backfill of coingecko finished five minutes ago: its card says so
+    await pool.execute("INSERT INTO etl_runs (source, status, trigger, started_at, finished_at) VALUES "
+                       "('coingecko', 'success', 'backfill', now() - interval '10 min', now() - interval '5 min')")
     # a scheduler that starts no run by itself (the next is an interval away), so /health has a next run
     app = create_app(dataclasses.replace(demo, etl_on_startup=False))
     server = await aiohttp_server(app)
@@ -103,6 +108,8 @@ async def test_the_dashboard_fits_a_phone_and_a_laptop_and_shows_the_next_run_an
         assert seen["next_run"].startswith("next ETL run in "), seen["next_run"]
         assert len(seen["card_next_runs"]) == 3 and all(t.startswith("in ") for t in seen["card_next_runs"])
         assert seen["market_visible"] and seen["market_rows"] == len(records)
+        assert seen["backfills"]["coingecko"] == "success, finished 5 min ago", seen["backfills"]
+        assert seen["backfills"]["csv"] == "none in the recent runs"
         prices = [float(text.replace(",", "")) for text in seen["sorted_by_price"]]
         assert seen["price_sort"] == "descending" and prices == sorted(prices, reverse=True) and len(set(prices)) > 3
         # /stream is not served here: the page says it polls instead

@@ -334,7 +334,13 @@
       legend.push([source, `${source} (${coinId}): ${list.length} ${mode === "candles" ? "candles" : "points"}`]);
     }
     drawGaps(gaps, interval);
-    if (priceChart.gaps) legend.push(["gap", `shaded: ${plural(Number($("price-chart").dataset.gapBuckets), "bucket")} with no observation`]);
+    if (priceChart.gaps) {
+      // a bucket one source missed may be filled by another: say whose history each shaded stretch is missing from
+      const missing = new Map();
+      for (const gap of gaps) missing.set(gap.source, (missing.get(gap.source) || 0) + Number(gap.missing || 0));
+      const whose = [...missing].map(([source, count]) => `${source}: ${plural(count, "bucket")}`).join(", ");
+      legend.push(["gap", `shaded: no observation (${whose})`]);
+    }
     fillLegend($("price-legend"), legend);
     priceChart.chart.timeScale().fitContent();
     // what the chart really holds, read back from the chart library (the browser test compares it with the API)
@@ -397,7 +403,7 @@
   // ---- the market: the latest record per asset and source, sortable, kept live by /stream ----
 
   const market = { rows: new Map(), key: "market_cap_usd", descending: true };
-  const rowKey = (q) => `${q.source}\u0000${q.coin_id}`;
+  const rowKey = (q) => `${q.source}/${q.coin_id}`;
   const TEXT_KEYS = new Set(["symbol", "name", "source", "observed_at"]);
 
   function sortedMarket() {
