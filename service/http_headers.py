@@ -18,7 +18,8 @@ PAGE_PATHS = ("/docs", "/dashboard")
 # answers that must never sit in a cache: a token-bearing request's result
 NO_STORE_PATHS = ("/etl/run",)
 CORS_METHODS = ("GET", "HEAD")
-CORS_REQUEST_HEADERS = "Accept, Accept-Encoding, If-None-Match, X-Request-ID"
+# Last-Event-ID: a cross-origin EventSource resuming GET /stream sends it
+CORS_REQUEST_HEADERS = "Accept, Accept-Encoding, If-None-Match, Last-Event-ID, X-Request-ID"
 CORS_EXPOSED = "ETag, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
