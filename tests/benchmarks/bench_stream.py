@@ -7,9 +7,9 @@ Starts `python -m service` on a fresh database (a 100-coin CSV loaded at start-u
 default: they stand in for clients on other machines, and on a 2-core box would otherwise take the CPU the service
 and PostgreSQL need), then commits `--changes` changes to the latest state one at a time: each is a transaction
 that moves one coin's latest state forward (the UPDATE the ETL's upsert does, firing the change-feed trigger) and
-sends `quotes_changed`, as an ETL batch does; its commit time is taken when COMMIT returns. Every stream must receive every change: the latency of
-each (change, stream) pair is the time it was read minus the commit time (one machine, one clock). /health is
-asked every 50 ms throughout, and before the streams open (the reference).
+sends `quotes_changed`, as an ETL batch does; its commit time is taken when COMMIT returns. Every stream must
+receive every change: the latency of each (change, stream) pair is the time it was read minus the commit time
+(one machine, one clock). /health is asked every 50 ms throughout, and before the streams open (the reference).
 """
 from __future__ import annotations
 
