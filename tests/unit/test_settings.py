@@ -158,6 +158,7 @@ _SAMPLES = {
     "log_format": "text", "trusted_proxies": "10.1.1.1", "database_read_urls": "postgresql://r/db",
     "history_retention_days": "9", "db_pool_min_size": "1", "http_max_retries": "3", "coingecko_per_page": "9",
     "coingecko_max_pages": "3", "db_pool_max_size": "3",
+    "stream_max_clients": "7", "stream_client_buffer_kb": "64", "export_max_concurrent": "3",
 }
 
 
