@@ -87,6 +87,10 @@ class Subscriber:
             self._send(b"".join(self._pending))
         self._pending.clear()
 
+    @property
+    def gone(self) -> bool:
+        return self._transport is None or self._transport.is_closing()
+
     def ping(self) -> None:
         """A heartbeat comment (the feed's ticker sends one to streams quiet for a while)."""
         if self._live and not self.closed:
@@ -212,8 +216,8 @@ class ChangeFeed:
             await asyncio.sleep(half)
             quiet_since = time.monotonic() - half
             for subscriber in list(self.subscribers):
-                if subscriber.last_sent <= quiet_since:
-                    subscriber.ping()
+                if subscriber.last_sent <= quiet_since or subscriber.gone:
+                    subscriber.ping()  # (which also ends the stream of a client that left)
 
     async def _prune(self) -> None:
         while True:

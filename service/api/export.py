@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -42,6 +43,23 @@ FORMATS = {
     "ndjson": Format("application/x-ndjson", "ndjson", SQL.select_history_export_json,
                      {"format": "csv", "delimiter": "\x1f", "quote": "\x01"}),
 }
+
+
+class Gzip:
+    """The COPY output gzipped on its way out, at level 1: bulk files shrink about fivefold at a fraction of the
+    CPU of aiohttp's level (which also hands every chunk to a thread)."""
+
+    def __init__(self, write):
+        self._write = write
+        self._packer = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+
+    async def __call__(self, data: bytes) -> None:
+        packed = self._packer.compress(data)
+        if packed:
+            await self._write(packed)
+
+    async def finish(self) -> None:
+        await self._write(self._packer.flush())
 
 
 class ExportQuery(QuerySchema):
@@ -103,15 +121,19 @@ async def get_export(request: web.Request) -> web.StreamResponse:
             raise ApiError(429, f"{slots.limit} export(s) already running; try again later",
                            headers={"Retry-After": RETRY_AFTER_BUSY})
         async with request.app[READER].connection(timeout=settings.db_timeout_seconds) as connection:
+            gzipped = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+            if gzipped:
+                headers["Content-Encoding"] = "gzip"
             response = web.StreamResponse(headers=headers)
-            if "gzip" in request.headers.get("Accept-Encoding", "").lower():
-                response.enable_compression(web.ContentCoding.gzip)
             await response.prepare(request)
+            output = Gzip(response.write) if gzipped else response.write
             metrics.EXPORTS.labels("started").inc()
             try:
                 await connection.copy_from_query(chosen.statement, start, end, query.get("source"), symbol,
-                                                 output=response.write, timeout=settings.export_timeout_seconds,
+                                                 output=output, timeout=settings.export_timeout_seconds,
                                                  **chosen.copy_options)
+                if gzipped:
+                    await output.finish()
             except ConnectionError:
                 return response  # the client went: COPY was cancelled, the connection goes back clean
             except Exception as exc:  # the answer has begun: no error envelope can follow; the cut says it

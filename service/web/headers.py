@@ -16,7 +16,8 @@ _PAGE_POLICY = {
     "Referrer-Policy": "no-referrer",
 }
 CORS_METHODS = ("GET", "HEAD")
-CORS_REQUEST_HEADERS = "Accept, Accept-Encoding, If-None-Match, X-Request-ID"
+# Last-Event-ID: a cross-origin EventSource resuming GET /stream sends it
+CORS_REQUEST_HEADERS = "Accept, Accept-Encoding, If-None-Match, Last-Event-ID, X-Request-ID"
 CORS_EXPOSED = "ETag, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 

@@ -34,7 +34,8 @@ async def test_served_openapi_holds_against_generated_requests(aiohttp_server, s
         *command, "run", f"{base}/api/docs/swagger.json", "--checks", CHECKS,
         "--max-examples", "15", "--phases", "examples,coverage,fuzzing", "--seed", "1",
         # an event stream never ends by itself: its own tests are in tests/stream
-        "--exclude-method", "POST", "--exclude-path", "/stream", "--request-timeout", "10", "--workers", "1", "--no-color",
+        "--exclude-method", "POST", "--exclude-path", "/stream",
+        "--request-timeout", "10", "--workers", "1", "--no-color",
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     text = output.decode(errors="replace")

@@ -2,12 +2,14 @@
 gzip when accepted, a bounded number at once."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
 from decimal import Decimal
 
 import aiohttp
+import pytest
 
 from service.app import create_app  # noqa: F401  (before service.web.keys, which the app imports in order)
 from service.api.export import CSV_COLUMNS
@@ -111,3 +113,33 @@ async def test_an_empty_range_is_the_header_alone(client):
     response = await client.get("/export/history?from=2020-01-01&to=2020-01-02")
     assert response.status == 200
     assert await response.text() == ",".join(CSV_COLUMNS) + "\n"
+
+
+async def test_the_openapi_document_names_the_streamed_media_types(client):
+    document = await (await client.get("/api/docs/swagger.json")).json()
+    exported = document["paths"]["/export/history"]["get"]
+    assert set(exported["responses"]["200"]["content"]) == {"text/csv", "application/x-ndjson"}
+    assert {p["name"] for p in exported["parameters"]} >= {"from", "to", "source", "symbol", "format"}
+    assert exported["responses"]["429"]["headers"]["Retry-After"]
+    streamed = document["paths"]["/stream"]["get"]
+    assert set(streamed["responses"]["200"]["content"]) == {"text/event-stream"}
+    assert {p["name"] for p in streamed["parameters"]} >= {"Last-Event-ID", "source", "symbol"}
+    assert streamed["responses"]["503"]["headers"]["Retry-After"]
+
+
+async def test_a_database_failure_mid_export_cuts_the_transfer_instead_of_ending_it_short(client, pool, tmp_path):
+    body = "".join(f"S{i % 50},Coin {i % 50},{i}.5,1000,10,0.5,1,2026-01-{1 + i // 5000:02d}T{i % 24:02d}:"
+                   f"{i // 24 % 60:02d}:00Z\n" for i in range(40_000))
+    await load_csv(pool, tmp_path / "many.csv", body)
+    async with client.get("/export/history?from=2026-01-01&to=2026-02-01&format=ndjson") as response:
+        assert response.status == 200
+        first = await response.content.read(1000)  # then it stops reading: the COPY waits on the connection
+        async with asyncio.timeout(10):
+            while not (pids := await pool.fetch("SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY%' "
+                                                "AND datname = current_database() AND pid <> pg_backend_pid()")):
+                await asyncio.sleep(0.05)
+        await pool.execute("SELECT pg_terminate_backend($1)", pids[0]["pid"])
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    assert first.startswith(b'{"symbol":')
+    assert (await client.get("/health")).status == 200  # the pool goes on without the lost connection

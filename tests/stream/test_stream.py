@@ -124,12 +124,17 @@ async def test_open_streams_are_capped(make_client, settings):
         assert again.status == 200
 
 
-async def test_an_idle_stream_gets_heartbeat_comments(make_client, settings):
+async def test_an_idle_stream_gets_heartbeat_comments_and_a_departed_client_is_let_go(make_client, settings):
     client = await make_client(replace(settings, stream_heartbeat_seconds=0.2))
     async with client.get("/stream") as response:
         await opening_id(response)
         block = await next_block(response, timeout=2)
         assert block.comments and not block.fields
+        assert len(client.app[CHANGE_FEED].subscribers) == 1
+    # the client left: its stream ends at the next heartbeat at the latest, and no longer counts
+    async with asyncio.timeout(2):
+        while client.app[CHANGE_FEED].subscribers:
+            await asyncio.sleep(0.05)
 
 
 async def test_a_client_that_stops_reading_is_dropped_while_the_others_keep_receiving(

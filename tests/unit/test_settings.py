@@ -160,6 +160,7 @@ _SAMPLES = {
     "coingecko_max_pages": "3", "db_pool_max_size": "3", "backfill_days": "7", "coingecko_history_max_days": "7",
     "coingecko_history_window_days": "7", "coinpaprika_history_max_days": "7",
     "asset_links_path": str(PROJECT_ROOT / "tests" / "identity" / "asset_links.example"),
+    "stream_max_clients": "7", "stream_client_buffer_kb": "64", "export_max_concurrent": "3",
 }
 
 
