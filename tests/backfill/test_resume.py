@@ -75,5 +75,5 @@ async def test_killed_mid_backfill_and_run_again_it_stores_every_point_once(pool
         per_coin_hours.setdefault(listing, []).append(hour_of(at))
     for hours in per_coin_hours.values():
         assert len(hours) == len(set(hours)), "an hour was filled twice"
-        assert len(hours) >= 4 * 24
+        assert len(hours) >= 4 * 24 - 1  # the first hour is partly outside the range when the clock turns
     assert stored_before + runs[1]["rows_inserted"] + 16 == len(rows)  # + each coin's live observation
