@@ -121,12 +121,11 @@ def build_scale_history(dsn: str, workdir: Path, coins: int, rows: int, holed: i
     bench_scale.run_etl(dsn, seed)
     seconds = bench_scale.grow_history(dsn, coins, 1, rows // coins)
     # holes to find: in the coins asked for, one hour in 50 over the last 90 days
-    common.fetchval(dsn, "DELETE FROM quotes_history h USING asset_sources m WHERE m.id = h.listing_id "
-                         "AND m.coin_id IN (SELECT 's' || c || '-coin-' || c FROM generate_series(0, %s - 1) c) "
-                         "AND h.observed_at > %s::timestamptz - interval '90 days' "
-                         "AND extract(epoch FROM h.observed_at)::bigint / 3600 %% 50 = 0 RETURNING 1",
-                    holed, bench_scale.T0)
-    common.fetchval(dsn, "VACUUM ANALYZE quotes_history")
+    common.admin_execute(dsn, f"""
+        DELETE FROM quotes_history h USING asset_sources m WHERE m.id = h.listing_id
+        AND m.coin_id IN (SELECT 's' || c || '-coin-' || c FROM generate_series(0, {holed} - 1) c)
+        AND h.observed_at > '{bench_scale.T0.isoformat()}'::timestamptz - interval '90 days'
+        AND extract(epoch FROM h.observed_at)::bigint / 3600 % 50 = 0""", "VACUUM ANALYZE quotes_history")
     have = common.fetchval(dsn, "SELECT count(*) FROM quotes_history")
     months = common.fetchval(dsn, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'quotes_history'::regclass")
     return Row(f"/gaps history: {have:,} rows", f"{months} partitions", f"{seconds:.0f} s to build")
