@@ -27,12 +27,12 @@ MAX_REASONS = 100
 @routes.get("/runs")
 async def get_runs(request: web.Request) -> web.Response:
     query = request["querystring"]
-    source, status, limit = query.get("source"), query.get("status"), query["limit"]
+    source, status, trigger, limit = query.get("source"), query.get("status"), query.get("trigger"), query["limit"]
     below, offset = MAX_ID, 0
     if "cursor" in query:
         state = cursors.decode(query["cursor"], {"before": int})
         if state.get("source") != source or state.get("status") != status \
-                or not 1 <= state["before"] <= MAX_ID:
+                or state.get("trigger") != trigger or not 1 <= state["before"] <= MAX_ID:
             raise cursors.invalid()
         below = state["before"]
     body = {}
@@ -41,12 +41,13 @@ async def get_runs(request: web.Request) -> web.Response:
         if "page" in query:
             offset = (query["page"] - 1) * limit
             body.update(page=query["page"],
-                        total_records=await pool.fetchval(SQL.select_runs_count, source, status))
-        rows = await pool.fetch(SQL.select_runs_page, source, status, below, limit + 1, offset)
+                        total_records=await pool.fetchval(SQL.select_runs_count, source, status, trigger))
+        rows = await pool.fetch(SQL.select_runs_page, source, status, below, limit + 1, offset, trigger)
     runs = [dict(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit and "page" not in query:
-        next_cursor = cursors.encode({"before": runs[-1]["id"], "source": source, "status": status})
+        next_cursor = cursors.encode({"before": runs[-1]["id"], "source": source, "status": status,
+                                      "trigger": trigger})
     body.update(data=runs, limit=limit, next_cursor=next_cursor)
     return success_response(request, body)
 
