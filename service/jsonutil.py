@@ -25,3 +25,8 @@ def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
 def loads_exact(data: bytes | str) -> Any:
     """Parses JSON keeping every non-integer number as a Decimal."""
     return json.loads(data, parse_float=Decimal, parse_constant=Decimal)
+
+
+def loads_digits(data: bytes | str) -> Any:
+    """Parses JSON keeping every non-integer number as its text (the digits as sent, for PostgreSQL to read)."""
+    return json.loads(data, parse_float=str, parse_constant=str)

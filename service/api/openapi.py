@@ -6,7 +6,7 @@ from aiohttp_apispec import AiohttpApiSpec
 
 from service import SERVICE_NAME, __version__
 from service.api.schemas import Error
-from service.errors import CODES
+from service.web.errors import CODES
 
 DOCUMENT_URL = "/api/docs/swagger.json"
 BEARER = "adminToken"

@@ -15,7 +15,8 @@ routes = web.RouteTableDef()
 # links a client can follow as they are, on a fresh install too (no run, no data yet)
 LINKS = {
     "health": "/health", "data": "/data", "history": "/history?symbol=BTC",
-    "candles": "/candles?symbol=BTC&interval=1d", "stats": "/stats", "runs": "/runs", "rejects": "/rejects",
+    "candles": "/candles?symbol=BTC&interval=1d", "gaps": "/gaps?symbol=BTC", "stats": "/stats", "runs": "/runs",
+    "rejects": "/rejects",
     "metrics": "/metrics", "docs": "/docs", "openapi": DOCUMENT_URL, "dashboard": "/dashboard",
     "identity_candidates": "/identity/candidates",
 }
@@ -24,6 +25,7 @@ TEMPLATES = {
     "asset": "/assets/{symbol}", "run": "/runs/{id}", "compare_runs": "/compare-runs{?a,b}",
     "history": "/history{?symbol,source,from,to,limit,cursor}", "rejects": "/rejects{?source,run_id,limit,cursor}",
     "candles": "/candles{?symbol,interval,source,from,to,limit,cursor}",
+    "gaps": "/gaps{?symbol,source,interval,from,to,limit}",
 }
 ACTIONS = {"etl_run": "POST /etl/run"}
 

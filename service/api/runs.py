@@ -6,7 +6,7 @@ from aiohttp_apispec import docs, match_info_schema, querystring_schema, respons
 
 from service.api import runlists
 from service.api.openapi import READ_ERRORS, errors
-from service.api.schemas import RUN_STATUSES, NoQuery, RunEnvelope, RunId, RunsEnvelope, RunsQuery
+from service.api.schemas import RUN_STATUSES, RUN_TRIGGERS, NoQuery, RunEnvelope, RunId, RunsEnvelope, RunsQuery
 from service.settings import KNOWN_SOURCES
 from service.sql import SQL
 from service.web.deadline import db_deadline
@@ -17,7 +17,8 @@ from service.web.responses import success_response
 routes = web.RouteTableDef()
 # a run's reasons may name each bad value; the first ones say enough, /rejects?run_id= lists them all
 MAX_REASONS = 100
-_FILTERS = {"source": lambda v: v in KNOWN_SOURCES, "status": lambda v: v in RUN_STATUSES}
+_FILTERS = {"source": lambda v: v in KNOWN_SOURCES, "status": lambda v: v in RUN_STATUSES,
+            "trigger": lambda v: v in RUN_TRIGGERS}
 
 
 @docs(tags=["etl"], summary="Recent ETL runs, newest first",
@@ -29,7 +30,7 @@ _FILTERS = {"source": lambda v: v in KNOWN_SOURCES, "status": lambda v: v in RUN
 @routes.get("/runs")
 async def get_runs(request: web.Request) -> web.Response:
     query, below = runlists.resume(request, _FILTERS)
-    source, status, limit = query.get("source"), query.get("status"), query["limit"]
+    source, status, trigger, limit = query.get("source"), query.get("status"), query.get("trigger"), query["limit"]
     body = {}
     offset = 0
     pool = request.app[POOL]
@@ -37,8 +38,8 @@ async def get_runs(request: web.Request) -> web.Response:
         if "page" in query:
             offset = (query["page"] - 1) * limit
             body.update(page=query["page"],
-                        total_records=await pool.fetchval(SQL.select_runs_count, source, status))
-        rows = await pool.fetch(SQL.select_runs_page, source, status, below, limit + 1, offset)
+                        total_records=await pool.fetchval(SQL.select_runs_count, source, status, trigger))
+        rows = await pool.fetch(SQL.select_runs_page, source, status, below, limit + 1, offset, trigger)
     runs = [dict(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit and "page" not in query:

@@ -261,6 +261,9 @@ class Drift(Schema):
         "description": "Per CSV file that failed, why"})
 
 
+RUN_TRIGGERS = ("schedule", "api", "cli", "backfill")
+
+
 class BackfillProgress(Schema):
     coins_total = fields.Integer(metadata={"example": 100})
     coins_done = fields.Integer(metadata={"example": 40})
@@ -272,8 +275,7 @@ class BackfillProgress(Schema):
 
 class Run(LastRun):
     source = fields.String(metadata={"example": "csv", "enum": list(KNOWN_SOURCES)})
-    trigger = fields.String(metadata={"example": "schedule", "enum": ["schedule", "api", "cli",
-                                                                      "backfill"]})
+    trigger = fields.String(metadata={"example": "schedule", "enum": list(RUN_TRIGGERS)})
     progress = fields.Nested(BackfillProgress, allow_none=True, metadata={
         "description": "A backfill's progress (trigger backfill); null for the other runs"})
     pages_read = fields.Integer(metadata={"example": 0})
@@ -287,6 +289,8 @@ class RunsQuery(QuerySchema):
                   metadata={"description": "Only this source's runs, e.g. csv"})
     status = Name(validate=validate.OneOf(RUN_STATUSES),
                   metadata={"description": "Only runs with this status, e.g. failed"})
+    trigger = Name(validate=validate.OneOf(RUN_TRIGGERS),
+                   metadata={"description": "Only runs started this way, e.g. backfill"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
                            metadata={"description": "Runs per page (1-200)"})
     cursor = fields.String(validate=CURSOR_RULES,

@@ -78,8 +78,9 @@ async def backfill_source(pool: asyncpg.Pool, settings: Settings, name: str, ups
 
 
 class BackgroundBackfill:
-    """BACKFILL_DAYS in the serving process: each API source's backfill starts once, in the background, after the
-    source's first successful run (its coins are then known); stopped at a batch boundary on shutdown."""
+    """BACKFILL_DAYS in the serving process: each API source's backfill starts in the background after the
+    source's first successful run (its coins are then known), and again after a later one while it has not
+    completed (failed, or skipped for another process's); stopped at a batch boundary on shutdown."""
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings, upstreams: Mapping[str, Upstream]):
         self.pool = pool
@@ -90,7 +91,10 @@ class BackgroundBackfill:
 
     def source_ran(self, outcome: RunOutcome) -> None:
         name = outcome.source
-        if outcome.status != "success" or name not in self.upstreams or name in self.tasks or self._stopping:
+        if outcome.status != "success" or name not in self.upstreams or self._stopping:
+            return
+        previous = self.tasks.get(name)
+        if previous is not None and not (previous.done() and not _completed(previous)):
             return
         scope = Scope(days=self.settings.backfill_days)
         task = asyncio.create_task(backfill_source(self.pool, self.settings, name, self.upstreams[name], scope,
@@ -108,6 +112,10 @@ class BackgroundBackfill:
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=2)
+
+
+def _completed(task: asyncio.Task) -> bool:
+    return not task.cancelled() and task.exception() is None and task.result().status == "success"
 
 
 def _log_outcome(task: asyncio.Task) -> None:

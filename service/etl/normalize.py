@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 # Beyond this a figure is garbage (1e400, overflowed counters), not a market value.
 _MAX_MAGNITUDE = Decimal("1e30")
+_ZERO = Decimal(0)
 _MAX_NUMBER_CHARS = 64
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -16,9 +17,8 @@ class Invalid(ValueError):
 
 
 def decimal(value, field: str, *, required: bool = False, signed: bool = False) -> Decimal | None:
-    if type(value) is Decimal and value.is_finite() and value and -_MAX_MAGNITUDE < value < _MAX_MAGNITUDE \
-            and (signed or value > 0):
-        return value  # the common case, a JSON number read as Decimal, decided in one pass
+    if type(value) is Decimal and value.is_finite() and _ZERO < value < _MAX_MAGNITUDE:
+        return value  # the common case, a positive JSON number read as Decimal, decided in one pass
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
             raise Invalid(f"{field} is missing")

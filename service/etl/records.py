@@ -4,27 +4,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Column order of the stage_quotes table; normalize builds tuples in this order.
-QUOTE_COLUMNS = (
+
+class QuoteShape:
+    """The quote, declared once: its stage_quotes columns in order. Sources build a quote by keyword
+    (`shape.row(price_usd=..., ...)`, a column not given is null); the SQL that moves quotes on lists the same
+    columns (tests/unit/test_quote_shape.py holds the SQL files and the API schema to this declaration)."""
+
+    def __init__(self, *columns: str):
+        self.columns = columns
+        self._known = frozenset(columns)
+
+    def row(self, **values: Any) -> tuple:
+        if not self._known.issuperset(values):
+            raise TypeError(f"no quote column {', '.join(sorted(set(values) - self._known))}")
+        return tuple(map(values.get, self.columns))
+
+    def __add__(self, more: tuple[str, ...]) -> QuoteShape:
+        return QuoteShape(*self.columns, *more)
+
+
+# What every source gives (CSV quotes stop here): identity, names, the figures of the listing.
+QUOTE = QuoteShape(
     "source", "coin_id", "observed_at", "match_key", "symbol", "name", "rank", "price_usd",
     "market_cap_usd", "volume_24h_usd", "percent_change_24h", "circulating_supply", "total_supply",
     "max_supply",
 )
-# Further stage_quotes columns only the API sources fill (CSV quotes leave them null): their tuples are
-# QUOTE_COLUMNS + EXTRA_QUOTE_COLUMNS long.
-EXTRA_QUOTE_COLUMNS = ("percent_change_1h", "percent_change_7d", "ath_price_usd", "ath_at",
-                       "fully_diluted_valuation_usd", "high_24h_usd", "low_24h_usd")
-API_QUOTE_COLUMNS = QUOTE_COLUMNS + EXTRA_QUOTE_COLUMNS
+# What the API sources add.
+API_QUOTE = QUOTE + ("percent_change_1h", "percent_change_7d", "ath_price_usd", "ath_at",
+                     "fully_diluted_valuation_usd", "high_24h_usd", "low_24h_usd")
+QUOTE_COLUMNS = QUOTE.columns
+API_QUOTE_COLUMNS = API_QUOTE.columns
 REJECT_COLUMNS = ("run_id", "source", "location", "raw", "reason")
-_API_COLUMN_SET = frozenset(API_QUOTE_COLUMNS)
-
-
-def api_quote(**values: Any) -> tuple:
-    """A stage_quotes row in API_QUOTE_COLUMNS order, built by keyword: a column not given is null."""
-    unknown = values.keys() - _API_COLUMN_SET
-    if unknown:
-        raise TypeError(f"no quote column {', '.join(sorted(unknown))}")
-    return tuple(values.get(column) for column in API_QUOTE_COLUMNS)
 
 
 class SourceError(Exception):

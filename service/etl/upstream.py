@@ -9,6 +9,7 @@ import copy
 import logging
 import math
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -118,8 +119,9 @@ class Upstream:
         parsed, body = await self.get_json_body(path, params)
         return parsed, len(body)
 
-    async def get_json_body(self, path: str, params: dict[str, Any] | None = None) -> tuple[Any, bytes]:
-        """The parsed body (floats as Decimal) and the body as received."""
+    async def get_json_body(self, path: str, params: dict[str, Any] | None = None, *,
+                            loads: Callable[[bytes], Any] = loads_exact) -> tuple[Any, bytes]:
+        """The body parsed by `loads` (by default floats as Decimal) and as received."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
             stop=self._stop,
@@ -129,7 +131,7 @@ class Upstream:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._get_once(path, params)
+                return await self._get_once(path, params, loads)
         raise AssertionError("unreachable")
 
     def _stop(self, state: RetryCallState) -> bool:
@@ -158,7 +160,7 @@ class Upstream:
             "upstream": self.name, "attempt": state.attempt_number,
             "error": str(state.outcome.exception()), "wait_seconds": round(state.upcoming_sleep, 3)})
 
-    async def _get_once(self, path: str, params: dict[str, Any] | None) -> tuple[Any, bytes]:
+    async def _get_once(self, path: str, params: dict[str, Any] | None, loads) -> tuple[Any, bytes]:
         await self.bucket.take(self.background)
         url = f"{self.base_url}/{path.lstrip('/')}"
         try:
@@ -182,7 +184,7 @@ class Upstream:
             raise SourceError(f"{self.name} cannot connect: {exc.__class__.__name__}: {exc}") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise RetryableError(f"{self.name} connection failed: {exc.__class__.__name__}: {exc}") from None
-        return _parse(self.name, body, content_type), body
+        return _parse(self.name, body, content_type, loads), body
 
 
 async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -197,9 +199,9 @@ async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(name: str, body: bytes, content_type: str) -> Any:
+def _parse(name: str, body: bytes, content_type: str, loads: Callable[[bytes], Any]) -> Any:
     try:
-        return loads_exact(body)
+        return loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         if body.lstrip()[:1] == b"<":
             kind = f"an HTML page instead of JSON: {_excerpt(body)[:120]}"

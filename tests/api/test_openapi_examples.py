@@ -2,7 +2,7 @@
 `additionalProp1` or another status's code."""
 from __future__ import annotations
 
-from service.errors import CODES
+from service.web.errors import CODES
 
 
 async def test_every_error_answer_in_the_document_has_its_own_example(client):

@@ -23,6 +23,12 @@ async def test_the_service_backfills_in_the_background_after_the_first_runs(bf_s
         assert progress["points_stored"] == run["rows_inserted"] > 0
     scheduled = [run for run in body["data"] if run["trigger"] == "schedule"]
     assert all(run["progress"] is None for run in scheduled) and len(scheduled) == 2
+    # what the dashboard reads for each source's backfill state
+    only = await (await client.get("/runs", params={"trigger": "backfill", "source": "coingecko", "limit": 1})).json()
+    assert [(run["trigger"], run["source"]) for run in only["data"]] == [("backfill", "coingecko")]
+    assert only["next_cursor"] is None
+    paged = await (await client.get("/runs", params={"trigger": "schedule", "page": 1})).json()
+    assert paged["total_records"] == 2
     metrics = await (await client.get("/metrics")).text()
     points = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
               if line.startswith("backfill_points_total{")}

@@ -7,8 +7,8 @@ import orjson
 import pytest
 
 from service import metrics
-from service.app import create_app  # noqa: F401  (before service.keys, which the app imports in order)
-from service.keys import READER
+from service.app import create_app  # noqa: F401  (before service.web.keys, which the app imports in order)
+from service.web.keys import READER
 from tests.api.helpers import coin_rows, load_csv
 from tests.conftest import replace
 from tests.scale.conftest import database_name, eventually, standby  # noqa: F401  (the fixture)

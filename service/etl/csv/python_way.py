@@ -9,7 +9,7 @@ from datetime import datetime
 
 from service.etl import normalize as n
 from service.etl.csv.columns import Header
-from service.etl.records import Reject
+from service.etl.records import QUOTE, Reject
 
 NAME = "csv"
 _RAW_LIMIT = 10_000
@@ -60,7 +60,7 @@ def judge(file: str, header: Header, data: bytes, line: int, not_after: datetime
 
 
 def normalize_record(header: Header, fields: list[str], not_after: datetime) -> tuple:
-    """One record as a stage_quotes row (records.QUOTE_COLUMNS); raises normalize.Invalid with the reason."""
+    """One record as a stage_quotes row (records.QUOTE); raises normalize.Invalid with the reason."""
     if len(fields) != len(header.names):
         kind = "short" if len(fields) < len(header.names) else "long"
         raise n.Invalid(f"{kind} row: {len(fields)} fields where the header has {len(header.names)}")
@@ -76,16 +76,16 @@ def normalize_record(header: Header, fields: list[str], not_after: datetime) -> 
         raise n.Invalid("name is empty")  # a required column: no falling back to the symbol here
     name = n.name(fields[c["name"]], symbol)
     coin_id, match_key = _identity(symbol, name)
-    return (
-        NAME, coin_id, n.not_future(n.timestamp(fields[c["last_updated"]]), not_after), match_key, symbol, name,
-        n.rank(optional("rank")),
-        n.positive_price(fields[c["price_usd"]]),
-        n.decimal(optional("market_cap_usd"), "market_cap_usd"),
-        n.decimal(optional("volume_24h_usd"), "volume_24h_usd"),
-        n.decimal(optional("percent_change_24h"), "percent_change_24h", signed=True),
-        n.decimal(optional("circulating_supply"), "circulating_supply"),
-        n.decimal(optional("total_supply"), "total_supply"),
-        n.decimal(optional("max_supply"), "max_supply"),
+    return QUOTE.row(
+        source=NAME, coin_id=coin_id, observed_at=n.not_future(n.timestamp(fields[c["last_updated"]]), not_after),
+        match_key=match_key, symbol=symbol, name=name, rank=n.rank(optional("rank")),
+        price_usd=n.positive_price(fields[c["price_usd"]]),
+        market_cap_usd=n.decimal(optional("market_cap_usd"), "market_cap_usd"),
+        volume_24h_usd=n.decimal(optional("volume_24h_usd"), "volume_24h_usd"),
+        percent_change_24h=n.decimal(optional("percent_change_24h"), "percent_change_24h", signed=True),
+        circulating_supply=n.decimal(optional("circulating_supply"), "circulating_supply"),
+        total_supply=n.decimal(optional("total_supply"), "total_supply"),
+        max_supply=n.decimal(optional("max_supply"), "max_supply"),
     )
 
 

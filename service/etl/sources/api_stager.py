@@ -41,3 +41,18 @@ class ApiStager:
         if records.quotes:
             await connection.copy_records_to_table("stage_quotes", records=records.quotes, columns=records.columns)
         return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped)
+
+
+class HistoryStager(ApiStager):
+    """A historical batch's points: COPYed with their numbers as text, then read as numeric by PostgreSQL."""
+
+    async def prepare(self, connection) -> None:
+        await super().prepare(connection)
+        await connection.execute(SQL.create_stage_history)
+
+    async def stage(self, connection, batch: Batch) -> Staged:
+        records: ApiRecords = batch.payload
+        if records.quotes:
+            await connection.copy_records_to_table("stage_history", records=records.quotes, columns=records.columns)
+            await connection.execute(SQL.insert_stage_history_quotes)
+        return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from service.etl import normalize as n
 from service.etl.drift import Expectation
-from service.etl.records import API_QUOTE_COLUMNS, Batch
+from service.etl.records import API_QUOTE, Batch
 from service.etl.sources.api import ApiSource, items_batch
 from service.etl.upstream import TokenBucket, Upstream
 
@@ -35,24 +35,25 @@ def normalize_market(item: Mapping) -> tuple:
     coin = n.coin_id(item.get("id"))
     symbol = n.symbol(item.get("symbol"))
     name = n.name(item.get("name"), symbol)
-    return (
-        NAME, coin, n.timestamp(item.get("last_updated")), n.match_key(symbol, name), symbol, name,
-        n.rank(item.get("market_cap_rank"), "market_cap_rank"),
-        n.positive_price(item.get("current_price"), "current_price"),
-        n.decimal(item.get("market_cap"), "market_cap"),
-        n.decimal(item.get("total_volume"), "total_volume"),
-        n.decimal(item.get("price_change_percentage_24h"), "price_change_percentage_24h", signed=True),
-        n.decimal(item.get("circulating_supply"), "circulating_supply"),
-        n.decimal(item.get("total_supply"), "total_supply"),
-        n.decimal(item.get("max_supply"), "max_supply"),
-        # API_QUOTE_COLUMNS' extras
-        n.decimal(item.get(_CHANGE_FIELDS[0]), _CHANGE_FIELDS[0], signed=True),
-        n.decimal(item.get(_CHANGE_FIELDS[1]), _CHANGE_FIELDS[1], signed=True),
-        n.decimal(item.get("ath"), "ath"),
-        n.optional_timestamp(item.get("ath_date"), "ath_date"),
-        n.decimal(item.get("fully_diluted_valuation"), "fully_diluted_valuation"),
-        n.decimal(item.get("high_24h"), "high_24h"),
-        n.decimal(item.get("low_24h"), "low_24h"),
+    return API_QUOTE.row(
+        source=NAME, coin_id=coin, observed_at=n.timestamp(item.get("last_updated")),
+        match_key=n.match_key(symbol, name), symbol=symbol, name=name,
+        rank=n.rank(item.get("market_cap_rank"), "market_cap_rank"),
+        price_usd=n.positive_price(item.get("current_price"), "current_price"),
+        market_cap_usd=n.decimal(item.get("market_cap"), "market_cap"),
+        volume_24h_usd=n.decimal(item.get("total_volume"), "total_volume"),
+        percent_change_24h=n.decimal(item.get("price_change_percentage_24h"), "price_change_percentage_24h",
+                                     signed=True),
+        circulating_supply=n.decimal(item.get("circulating_supply"), "circulating_supply"),
+        total_supply=n.decimal(item.get("total_supply"), "total_supply"),
+        max_supply=n.decimal(item.get("max_supply"), "max_supply"),
+        percent_change_1h=n.decimal(item.get(_CHANGE_FIELDS[0]), _CHANGE_FIELDS[0], signed=True),
+        percent_change_7d=n.decimal(item.get(_CHANGE_FIELDS[1]), _CHANGE_FIELDS[1], signed=True),
+        ath_price_usd=n.decimal(item.get("ath"), "ath"),
+        ath_at=n.optional_timestamp(item.get("ath_date"), "ath_date"),
+        fully_diluted_valuation_usd=n.decimal(item.get("fully_diluted_valuation"), "fully_diluted_valuation"),
+        high_24h_usd=n.decimal(item.get("high_24h"), "high_24h"),
+        low_24h_usd=n.decimal(item.get("low_24h"), "low_24h"),
     )
 
 
@@ -77,7 +78,7 @@ class CoinGeckoSource(ApiSource):
             last = isinstance(items, list) and (len(items) == 0 or page == self.max_pages)
             position = {"next_page": 1 if last else page + 1}
             yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_market, known=known,
-                              columns=API_QUOTE_COLUMNS, stream=STREAM, position=position, nbytes=nbytes,
+                              columns=API_QUOTE.columns, stream=STREAM, position=position, nbytes=nbytes,
                               what=f"coins (page {page})", future_tolerance=self.future_tolerance)
             if last:
                 return

@@ -10,7 +10,9 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import Coin, HistorySource, Point, Tier, from_milliseconds, raw_text
+from service.etl.sources.history import (Coin, HistorySource, Point, Tier, from_milliseconds, number_text,
+                                         raw_text)
+from service.jsonutil import loads_digits
 
 NAME = "coingecko"
 SERIES = ("prices", "market_caps", "total_volumes")
@@ -34,7 +36,8 @@ class CoinGeckoHistory(HistorySource):
 
     async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, bytes]:
         return await self.upstream.get_json_body(f"coins/{quote(coin.coin_id, safe='')}/market_chart/range", {
-            "vs_currency": "usd", "from": math.floor(lo.timestamp()), "to": math.ceil(hi.timestamp())})
+            "vs_currency": "usd", "from": math.floor(lo.timestamp()), "to": math.ceil(hi.timestamp())},
+            loads=loads_digits)
 
     def read(self, coin: Coin, payload: Any) -> tuple[list[Point], list[Reject], list[Mapping]]:
         if not isinstance(payload, dict):
@@ -50,9 +53,9 @@ class CoinGeckoHistory(HistorySource):
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise n.Invalid("a prices entry is not a [milliseconds, price] pair")
                 at = from_milliseconds(pair[0])
-                points.append(Point(at, int(pair[0]) // 1000, n.positive_price(pair[1], "price"),
-                                    n.decimal(caps.get(pair[0]), "market_cap"),
-                                    n.decimal(volumes.get(pair[0]), "total_volume")))
+                price = number_text(pair[1], "price", positive=True, required=True)
+                points.append(Point(at, int(at.timestamp()), price, number_text(caps.get(pair[0]), "market_cap"),
+                                    number_text(volumes.get(pair[0]), "total_volume")))
             except n.Invalid as exc:
                 rejects.append(Reject(coin.coin_id, raw_text(pair), str(exc)))
         return points, rejects, [payload]

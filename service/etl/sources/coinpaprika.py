@@ -7,7 +7,7 @@ from typing import Any
 
 from service.etl import normalize as n
 from service.etl.drift import Expectation
-from service.etl.records import API_QUOTE_COLUMNS, Batch
+from service.etl.records import API_QUOTE, Batch
 from service.etl.sources.api import ApiSource, items_batch
 from service.etl.upstream import TokenBucket, Upstream
 
@@ -35,23 +35,21 @@ def normalize_ticker(item: Mapping) -> tuple:
     usd = quotes.get("USD") if isinstance(quotes, Mapping) else None
     if not isinstance(usd, Mapping):
         raise n.Invalid("quotes.USD is missing")
-    max_supply = n.decimal(item.get("max_supply"), "max_supply")
-    return (
-        NAME, coin, n.timestamp(item.get("last_updated")), n.match_key(symbol, name), symbol, name,
-        n.rank(item.get("rank")),
-        n.positive_price(usd.get("price"), "quotes.USD.price"),
-        n.decimal(usd.get("market_cap"), "quotes.USD.market_cap"),
-        n.decimal(usd.get("volume_24h"), "quotes.USD.volume_24h"),
-        n.decimal(usd.get("percent_change_24h"), "quotes.USD.percent_change_24h", signed=True),
-        n.decimal(item.get("circulating_supply"), "circulating_supply"),
-        n.decimal(item.get("total_supply"), "total_supply"),
-        max_supply or None,  # CoinPaprika sends 0 for "no cap"
-        # API_QUOTE_COLUMNS' extras; CoinPaprika has no fully diluted valuation nor 24 h high and low
-        n.decimal(usd.get("percent_change_1h"), "quotes.USD.percent_change_1h", signed=True),
-        n.decimal(usd.get("percent_change_7d"), "quotes.USD.percent_change_7d", signed=True),
-        n.decimal(usd.get("ath_price"), "quotes.USD.ath_price"),
-        n.optional_timestamp(usd.get("ath_date"), "quotes.USD.ath_date"),
-        None, None, None,
+    return API_QUOTE.row(
+        source=NAME, coin_id=coin, observed_at=n.timestamp(item.get("last_updated")),
+        match_key=n.match_key(symbol, name), symbol=symbol, name=name, rank=n.rank(item.get("rank")),
+        price_usd=n.positive_price(usd.get("price"), "quotes.USD.price"),
+        market_cap_usd=n.decimal(usd.get("market_cap"), "quotes.USD.market_cap"),
+        volume_24h_usd=n.decimal(usd.get("volume_24h"), "quotes.USD.volume_24h"),
+        percent_change_24h=n.decimal(usd.get("percent_change_24h"), "quotes.USD.percent_change_24h", signed=True),
+        circulating_supply=n.decimal(item.get("circulating_supply"), "circulating_supply"),
+        total_supply=n.decimal(item.get("total_supply"), "total_supply"),
+        max_supply=n.decimal(item.get("max_supply"), "max_supply") or None,  # CoinPaprika sends 0 for "no cap"
+        percent_change_1h=n.decimal(usd.get("percent_change_1h"), "quotes.USD.percent_change_1h", signed=True),
+        percent_change_7d=n.decimal(usd.get("percent_change_7d"), "quotes.USD.percent_change_7d", signed=True),
+        ath_price_usd=n.decimal(usd.get("ath_price"), "quotes.USD.ath_price"),
+        ath_at=n.optional_timestamp(usd.get("ath_date"), "quotes.USD.ath_date"),
+        # CoinPaprika has no fully diluted valuation nor 24 h high and low
     )
 
 
@@ -62,7 +60,7 @@ class CoinPaprikaSource(ApiSource):
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
         items, nbytes = await self.upstream.get_json("tickers", {"quotes": "USD"})
         yield items_batch(NAME, items, expectation=EXPECTED, normalize=normalize_ticker, known=known,
-                          columns=API_QUOTE_COLUMNS, stream="tickers", position={"fetched": True}, nbytes=nbytes,
+                          columns=API_QUOTE.columns, stream="tickers", position={"fetched": True}, nbytes=nbytes,
                           what="tickers", future_tolerance=self.future_tolerance)
 
 

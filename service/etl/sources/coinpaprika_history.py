@@ -10,7 +10,8 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier, raw_text
+from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier, number_text, raw_text
+from service.jsonutil import loads_digits
 
 NAME = "coinpaprika"
 EXPECTED = Expectation(required=frozenset({"timestamp", "price"}),
@@ -45,7 +46,7 @@ class CoinPaprikaHistory(HistorySource):
     async def fetch(self, coin: Coin, tier: Tier, lo: datetime, hi: datetime) -> tuple[Any, bytes]:
         return await self.upstream.get_json_body(f"tickers/{quote(coin.coin_id, safe='')}/historical", {
             "start": _iso(lo), "end": _iso(hi), "interval": tier.params["interval"], "limit": MAX_LIMIT,
-            "quote": "usd"})
+            "quote": "usd"}, loads=loads_digits)
 
     def read(self, coin: Coin, payload: Any) -> tuple[list[Point], list[Reject], list[Mapping]]:
         if not isinstance(payload, list):
@@ -58,9 +59,10 @@ class CoinPaprikaHistory(HistorySource):
                     raise n.Invalid("tick is not a JSON object")
                 objects.append(tick)
                 at = n.timestamp(tick.get("timestamp"), "timestamp")
-                points.append(Point(at, int(at.timestamp() // 1), n.positive_price(tick.get("price"), "price"),
-                                    n.decimal(tick.get("market_cap"), "market_cap"),
-                                    n.decimal(tick.get("volume_24h"), "volume_24h")))
+                points.append(Point(at, int(at.timestamp() // 1),
+                                    number_text(tick.get("price"), "price", positive=True, required=True),
+                                    number_text(tick.get("market_cap"), "market_cap"),
+                                    number_text(tick.get("volume_24h"), "volume_24h")))
             except n.Invalid as exc:
                 rejects.append(Reject(coin.coin_id, raw_text(tick), str(exc)))
         return points, rejects, objects

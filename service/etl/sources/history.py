@@ -16,7 +16,7 @@ from service import metrics
 from service.etl import drift
 from service.etl.normalize import Invalid, not_future
 from service.etl.records import Batch, DriftError, Reject
-from service.etl.sources.api_stager import ApiRecords, ApiStager
+from service.etl.sources.api_stager import ApiRecords, HistoryStager
 from service.etl.upstream import Upstream, UpstreamRefused
 from service.gaps import find_gaps
 from service.jsonutil import dumps
@@ -24,12 +24,13 @@ from service.jsonutil import dumps
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STREAM_PREFIX = "backfill:"
-# the stage_quotes columns a historical point fills; the others stay null
+# the stage_quotes columns a historical point fills (through stage_history); the others stay null
 HISTORY_COLUMNS = ("source", "coin_id", "observed_at", "match_key", "symbol", "name", "price_usd", "market_cap_usd",
                    "volume_24h_usd")
 # refusals that concern the coin or the window asked for (no such coin, beyond the plan), not the whole source
 _COIN_REFUSALS = (400, 402, 404)
 _RAW_LIMIT = 10_000
+_MAX_MAGNITUDE = 1e30  # as normalize.decimal: beyond it a figure is garbage, not a market value
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,14 @@ class Tier:
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """One point of an upstream series, normalized; `epoch` is its time in whole Unix seconds."""
+    """One point of an upstream series, judged; `epoch` is its time in whole Unix seconds, the numbers are the
+    digits the upstream sent (number_text)."""
 
     observed_at: datetime
     epoch: int
-    price: Any
-    market_cap: Any = None
-    volume: Any = None
+    price: str
+    market_cap: str | None = None
+    volume: str | None = None
 
 
 Span = tuple[datetime, datetime]
@@ -101,8 +103,8 @@ class HistorySource:
 
     # --- the shared part ---
 
-    def stager(self, run_id: int) -> ApiStager:
-        return ApiStager(run_id)
+    def stager(self, run_id: int) -> HistoryStager:
+        return HistoryStager(run_id)
 
     async def batches(self, checkpoints: Mapping[str, dict[str, Any]],
                       known: Mapping[str, datetime]) -> AsyncIterator[Batch]:
@@ -215,7 +217,8 @@ class HistorySource:
                 skipped += 1  # its bucket has an observation already (or one from this answer): filled once
                 continue
             empty.discard(bucket)
-            # HISTORY_COLUMNS order: a historical point has no rank, supplies, changes or ATH
+            # HISTORY_COLUMNS order (numbers as their digits: HistoryStager); a historical point has no rank,
+            # supplies, changes or ATH
             quotes.append((name, coin_id, point.observed_at, match_key, symbol, coin_name, point.price,
                            point.market_cap, point.volume))
         text = body.decode("utf-8", "replace")
@@ -262,12 +265,21 @@ def point_raw(point: Point) -> dict:
 
 
 def from_milliseconds(value: Any) -> datetime:
-    """A Unix time in milliseconds (CoinGecko's), exactly: no float rounding of the milliseconds."""
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10 ** 14:
-        raise Invalid(f"timestamp is not a time in milliseconds: {value!r}")
-    return EPOCH + timedelta(milliseconds=value)
+    """A Unix time in milliseconds (CoinGecko's), exactly to the millisecond."""
+    if type(value) is not int:
+        if isinstance(value, str):  # a float's text (loads_digits), e.g. 1711846862345.0
+            try:
+                value = Decimal(value)
+            except ArithmeticError:
+                raise Invalid(f"timestamp is not a time in milliseconds: {value!r}") from None
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"timestamp is not a time in milliseconds: {value!r}")
+    if not 0 <= value < 10 ** 14:
+        raise Invalid(f"timestamp is out of range: {value!r}")
+    seconds, milliseconds = divmod(value, 1000)
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=milliseconds * 1000)
 
 
 def _seconds(moment: datetime) -> int:
@@ -337,3 +349,26 @@ def _position(span: Span) -> dict[str, str]:
 
 def _json(value: Any) -> str:
     return dumps(value).decode()
+
+
+def number_text(value: Any, field: str, *, required: bool = False, positive: bool = False) -> str | None:
+    """A JSON number as its digits (as loads_digits reads it: a float's text, an int), judged as normalize.decimal
+    judges one: finite, below 1e30 in magnitude, not negative (a price not zero either)."""
+    if value is None:
+        if required:
+            raise Invalid(f"{field} is missing")
+        return None
+    kind = type(value)
+    if kind is int:
+        magnitude, value = value, str(value)
+    elif kind is str and value and (value[0].isdigit() or value[0] == "-"):  # a JSON number's text
+        magnitude = float(value)
+    else:
+        raise Invalid(f"{field} is not a number: {value!r}")
+    if not -_MAX_MAGNITUDE < magnitude < _MAX_MAGNITUDE:
+        raise Invalid(f"{field} is out of range: {value}")
+    if magnitude < 0:
+        raise Invalid(f"{field} is negative: {value}")
+    if positive and magnitude == 0:
+        raise Invalid(f"{field} is zero")
+    return value
