@@ -26,18 +26,24 @@ class LinkSummary:
 
 
 async def store_curated(connection, curated: Curated) -> None:
-    """Replaces the database's copy of the curated links (each start-up reads the file again)."""
+    """Replaces the database's copy of the curated links (each start-up reads the file again); the coins of the
+    lines added or removed are decided again by the next pass."""
     rows = curated.rows()
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
+        before = {tuple(r[i] for i in range(5)) for r in await connection.fetch(SQL.select_asset_link_rules)}
         await connection.execute(SQL.delete_asset_link_rules)
         if rows:
             await connection.execute(SQL.insert_asset_link_rules, *(list(column) for column in zip(*rows)))
+        changed = before ^ {row[:5] for row in rows}
+        coins = sorted({(r[1], r[2]) for r in changed} | {(r[3], r[4]) for r in changed})
+        if coins:
+            await connection.execute(SQL.reset_link_judgements, *(list(column) for column in zip(*coins)))
 
 
 async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
-    """One link pass over the coins not judged yet or whose figures moved, among those run `run_id` wrote (None:
-    any run), and every coin their decision touches; `everything`: every coin."""
+    """One link pass over the coins in doubt (sql/select_link_due.sql) among those run `run_id` wrote (None: every
+    coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
         due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
@@ -152,9 +158,9 @@ async def _asset_ids(connection, grouping: Grouping, current) -> list[int]:
 
 
 async def apply_curated_links(pool, settings) -> LinkSummary:
-    """At start-up: the curated links file's rules into the database, then a link pass over every coin (which also
-    re-links a database the match key linked before this rule existed)."""
+    """At start-up: the curated links file's rules into the database, then a link pass over every coin whose link
+    is in doubt (which also re-links a database the match key linked before this rule existed)."""
     curated = settings.curated_links()
     async with pool.acquire() as connection:
         await store_curated(connection, curated)
-        return await relink(connection, everything=True)
+        return await relink(connection)
