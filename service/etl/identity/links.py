@@ -48,6 +48,7 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
         await connection.execute(SQL.lock_asset_links)
         due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
         if not due_rows:
+            await _follow(connection, False)
             return LinkSummary(0, 0, 0, 0)
         symbols = {r["symbol"] for r in due_rows}
         due = {(r["source"], r["coin_id"]) for r in due_rows}
@@ -67,22 +68,28 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
                         (m.coin.source, m.coin.coin_id) in due:
                     written.append((m.coin.source, m.coin.coin_id, *decision, row["symbol"], row["name"],
                                     row["price_usd"], row["market_cap_usd"], row["observed_at"]))
-        moved = 0
         if written:
-            moved = await connection.fetchval(SQL.update_asset_links, *(list(column) for column in zip(*written)))
+            await connection.execute(SQL.update_asset_links, *(list(column) for column in zip(*written)))
+        moved = sum(1 for w in written if w[2] != current[w[:2]]["asset_id"])
         await connection.execute(SQL.delete_asset_link_candidates, None if everything else sorted(symbols))
         if grouping.candidates:
             await connection.execute(SQL.insert_asset_link_candidates, *(list(column) for column in zip(*(
                 (c.symbol, c.a.source, c.a.coin_id, c.b.source, c.b.coin_id, c.verdict.decision, c.verdict.score,
                  c.note, c.verdict.evidence) for c in grouping.candidates))))
-        if any((w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ('asset_id', 'linked_by', 'link_reason'))
-               for w in written):
-            # /assets and /data answers are cached per data generation: a moved link is a new generation
-            await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
+        await _follow(connection, any(
+            (w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ("asset_id", "linked_by", "link_reason"))
+            for w in written))
     summary = LinkSummary(len(rows), len(grouping.assets), moved, len(grouping.candidates))
     if moved:
         log.info("asset links moved", extra={"moved": moved, "coins": summary.coins})
     return summary
+
+
+async def _follow(connection, changed: bool) -> None:
+    """The latest state follows the links (rows left behind by an earlier pass too); when anything changed,
+    cached /assets and /data answers are dropped (they are cached per data generation)."""
+    if await connection.fetchval(SQL.update_latest_asset_ids) or changed:
+        await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
 
 
 async def _rows_of(connection, symbols: set[str], curated: Curated, everything: bool) -> list:
