@@ -87,6 +87,7 @@ async def one_database(admin_url: str, settings: Settings, coins: int, linking: 
         pool = await db.create_pool(dsn, dataclasses.replace(settings, database_url=dsn))
         try:
             await run(pool, settings, "coingecko")  # the twins, linked in both modes
+            await pool.execute("ANALYZE")  # as autovacuum keeps a live database: plans for these sizes
             pipeline.relink = timed_link_pass if linking else no_link_pass
             try:
                 first = await run(pool, settings, "coinpaprika")

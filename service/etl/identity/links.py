@@ -48,7 +48,7 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
         await connection.execute(SQL.lock_asset_links)
         due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
         if not due_rows:
-            await _follow(connection, False)
+            await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
         symbols = {r["symbol"] for r in due_rows}
         due = {(r["source"], r["coin_id"]) for r in due_rows}
@@ -76,7 +76,7 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
             await connection.execute(SQL.insert_asset_link_candidates, *(list(column) for column in zip(*(
                 (c.symbol, c.a.source, c.a.coin_id, c.b.source, c.b.coin_id, c.verdict.decision, c.verdict.score,
                  c.note, c.verdict.evidence) for c in grouping.candidates))))
-        await _follow(connection, any(
+        await _follow(connection, None if everything else run_id, [w[:2] for w in written], any(
             (w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ("asset_id", "linked_by", "link_reason"))
             for w in written))
     summary = LinkSummary(len(rows), len(grouping.assets), moved, len(grouping.candidates))
@@ -85,10 +85,11 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
     return summary
 
 
-async def _follow(connection, changed: bool) -> None:
-    """The latest state follows the links (rows left behind by an earlier pass too); when anything changed,
-    cached /assets and /data answers are dropped (they are cached per data generation)."""
-    if await connection.fetchval(SQL.update_latest_asset_ids) or changed:
+async def _follow(connection, run_id: int | None, coins, changed: bool) -> None:
+    """The latest state follows the links of the run's coins and of the coins the pass decided; when anything
+    changed, cached /assets and /data answers are dropped (they are cached per data generation)."""
+    sources, coin_ids = (list(column) for column in zip(*coins)) if coins else ([], [])
+    if await connection.fetchval(SQL.update_latest_asset_ids, run_id, sources, coin_ids) or changed:
         await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
 
 
