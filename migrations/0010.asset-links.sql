@@ -6,9 +6,10 @@
 
 ALTER TABLE asset_sources
     ADD COLUMN linked_by text NOT NULL DEFAULT 'rule' CHECK (linked_by IN ('rule', 'curated')),
-    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name slug (the match key), until a link pass',
-    -- what the last link pass judged this coin on: a pass decides again where these moved
-    -- (sql/select_link_due.sql)
+    -- a coin linked by its match key (same symbol, same name) with no figure contradicting its asset's other coins
+    -- keeps this reason and no judged_* (checked again at every link pass, sql/select_link_due.sql); a coin the rule
+    -- judged in Python gets its own reason and what it was judged on (a pass decides again where these moved)
+    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name as the other coins of its asset; no figure contradicts',
     ADD COLUMN judged_symbol text,
     ADD COLUMN judged_name text,
     ADD COLUMN judged_price float8,

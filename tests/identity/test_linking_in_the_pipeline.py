@@ -2,10 +2,16 @@
 joins its twin when the twin's source runs; links move (rule, curation) without touching history."""
 from __future__ import annotations
 
+from service.etl.identity.clusters import group
+from service.etl.identity.curated import Curated
 from service.etl.identity.links import apply_curated_links
+from service.etl.sources.coingecko import normalize_market
+from service.etl.sources.coinpaprika import normalize_ticker
 from tests.api.helpers import load_csv
 from tests.api.test_routes import get_json
+from tests.fakes.upstream import make_gecko_coins, make_paprika_tickers
 from tests.identity.conftest import assert_links_hold, asset_of, run
+from tests.identity.recorded import coin_of, gecko_coins, paprika_coins
 
 HISTORY_DIGEST = "SELECT count(*), md5(string_agg(h::text, '|' ORDER BY listing_id, observed_at)) FROM quotes_history h"
 
@@ -78,9 +84,11 @@ async def test_an_existing_database_linked_by_the_match_key_is_relinked_at_start
         paprika.tickers.append(clone)
     await run(pool, id_settings, "coinpaprika")
     assert await asset_of(pool, "coinpaprika", "btc-bitcoin") != await asset_of(pool, "coinpaprika", "btc-bitcoin-2")
-    # as the match key left it before 0010: both coins of one source in one asset
+    # as the match key left it before 0010: both coins of one source in one asset, nothing judged
     await pool.execute("UPDATE asset_sources SET asset_id = (SELECT asset_id FROM asset_sources "
                        "WHERE coin_id = 'btc-bitcoin') WHERE coin_id = 'btc-bitcoin-2'")
+    await pool.execute("UPDATE asset_sources SET judged_at = NULL, judged_symbol = NULL, judged_name = NULL, "
+                       "judged_price = NULL, judged_market_cap = NULL, linked_by = DEFAULT, link_reason = DEFAULT")
     await pool.execute("UPDATE quotes_latest SET asset_id = (SELECT asset_id FROM asset_sources "
                        "WHERE coin_id = 'btc-bitcoin') WHERE coin_id = 'btc-bitcoin-2'")
     client = await make_client(id_settings)
@@ -107,8 +115,41 @@ async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, 
     assert csv["ada-ouroboros"] == gecko["cardano"]
     reasons = {r["coin_id"]: r["link_reason"] for r in await pool.fetch(
         "SELECT coin_id, link_reason FROM asset_sources WHERE source = 'csv'")}
-    assert "price agrees" in reasons["btc-bitcoin"] and "market cap agrees" in reasons["ada-ouroboros"]
+    # linked by its match key with nothing contradicting: confirmed in SQL, nothing written
+    assert reasons["btc-bitcoin"] == "same symbol and name as the other coins of its asset; no figure contradicts"
+    assert "price agrees" in reasons["ada-ouroboros"] and "market cap agrees" in reasons["ada-ouroboros"]
     candidates = await pool.fetch("SELECT coin_b, note FROM asset_link_candidates WHERE source_b = 'csv'")
     assert {r["coin_b"]: r["note"] for r in candidates}.items() >= {
         "eth-ethereum": "figures contradict", "bnb-binance-coin": "not enough agreeing figures"}.items()
+    await assert_links_hold(pool)
+
+
+async def _partition(pool) -> set[frozenset[str]]:
+    rows = await pool.fetch("SELECT asset_id, source || ':' || coin_id AS ref FROM asset_sources")
+    assets: dict[int, set[str]] = {}
+    for row in rows:
+        assets.setdefault(row["asset_id"], set()).add(row["ref"])
+    return {frozenset(refs) for refs in assets.values()}
+
+
+def _expected(coins) -> set[frozenset[str]]:
+    return {frozenset(m.coin.ref for m in members) for members in group(coins, Curated()).assets}
+
+
+async def test_the_passes_after_runs_make_the_assets_the_rule_makes_on_the_same_payloads(pool, id_settings):
+    await run(pool, id_settings, "coinpaprika")
+    await run(pool, id_settings, "coingecko")
+    assert await _partition(pool) == _expected(gecko_coins() + paprika_coins())
+
+
+async def test_coins_the_match_key_linked_are_split_where_a_figure_contradicts(pool, id_settings, paprika, gecko):
+    # generated payloads: the same names in both sources, unrelated figures (most pairs contradict)
+    paprika.tickers = make_paprika_tickers(300, seed=3)
+    gecko.coins = make_gecko_coins(300, seed=3)
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    coins = [coin_of(normalize_ticker(t)) for t in paprika.tickers]
+    coins += [coin_of(normalize_market(c)) for c in gecko.coins]
+    expected = _expected(coins)
+    assert await _partition(pool) == expected
+    assert 0 < sum(1 for refs in expected if len(refs) == 2) < 300  # some linked, some split
     await assert_links_hold(pool)

@@ -128,3 +128,16 @@ def test_a_curated_link_may_join_coins_whose_symbols_differ():
     new = coin("coingecko", "paxos-standard", "USDP", "Pax Dollar", "1.0")
     curated = parse("same coinpaprika:pax-paxos-standard-token coingecko:paxos-standard\n", "links", SOURCES)
     assert len(group([old, new], curated).assets) == 1
+
+
+def test_an_all_time_high_that_is_a_spike_on_the_day_is_no_evidence():
+    day = datetime(2019, 10, 4, 10, tzinfo=timezone.utc)
+    glitch = coin("coinpaprika", "paxg-pax-gold", "PAXG", "PAX Gold", "1500", when=day, ath="192278.69",
+                  ath_at=day - timedelta(hours=3))
+    later = coin("coingecko", "pax-gold", "PAXG", "PAX Gold", "1870", ath="2241.37",
+                 ath_at=datetime(2021, 5, 17, tzinfo=timezone.utc))
+    verdict = judge(glitch, later)
+    assert verdict.decision == LINK and "all-time high" not in verdict.reason
+    fell = coin("coinpaprika", "paxg-pax-gold", "PAXG", "PAX Gold", "150000", when=day, ath="192278.69",
+                ath_at=day - timedelta(hours=3))  # a real high: the later one far below it contradicts
+    assert judge(fell, later).contradicted

@@ -105,7 +105,7 @@ def _round(value: float) -> bool:
 
 
 def _ath_finding(found, a: Figures, b: Figures, same_moment: bool) -> None:
-    if not a.ath_price or not b.ath_price or not a.ath_at or not b.ath_at or a.ath_price < 0 or b.ath_price < 0:
+    if not _ath_usable(a) or not _ath_usable(b):
         return
     early, late = (a, b) if a.observed_at <= b.observed_at else (b, a)
     # the later observation's high, reached before the earlier observation, is a high the earlier one saw too
@@ -116,6 +116,15 @@ def _ath_finding(found, a: Figures, b: Figures, same_moment: bool) -> None:
     elif early.ath_price > late.ath_price * ATH_FALLS:
         found.append(Finding("all-time high", CONTRADICTS, True, (a.ath_price, a.ath_at), (b.ath_price, b.ath_at),
                              ": the later high is far lower"))
+
+
+def _ath_usable(f: Figures) -> bool:
+    """A high reached within two days of the observation, already three times the price, is a spike (a bad tick
+    a source may clean later, as CoinPaprika's PAX Gold at 192,278 USD on 2019-10-04): no evidence either way."""
+    if not f.ath_price or not f.ath_at or f.ath_price < 0:
+        return False
+    spike = 0 <= f.observed_at - f.ath_at <= SAME_MOMENT and f.price is not None and f.ath_price > ATH_FALLS * f.price
+    return not spike
 
 
 def _shown(value) -> str:

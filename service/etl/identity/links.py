@@ -26,22 +26,29 @@ class LinkSummary:
 
 
 async def store_curated(connection, curated: Curated) -> None:
-    """Replaces the database's copy of the curated links (each start-up reads the file again)."""
+    """Replaces the database's copy of the curated links (each start-up reads the file again); the coins of the
+    lines added or removed are decided again by the next pass."""
     rows = curated.rows()
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
+        before = {tuple(r[i] for i in range(5)) for r in await connection.fetch(SQL.select_asset_link_rules)}
         await connection.execute(SQL.delete_asset_link_rules)
         if rows:
             await connection.execute(SQL.insert_asset_link_rules, *(list(column) for column in zip(*rows)))
+        changed = before ^ {row[:5] for row in rows}
+        coins = sorted({(r[1], r[2]) for r in changed} | {(r[3], r[4]) for r in changed})
+        if coins:
+            await connection.execute(SQL.reset_link_judgements, *(list(column) for column in zip(*coins)))
 
 
 async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
-    """One link pass over the coins not judged yet or whose figures moved, among those run `run_id` wrote (None:
-    any run), and every coin their decision touches; `everything`: every coin."""
+    """One link pass over the coins in doubt (sql/select_link_due.sql) among those run `run_id` wrote (None: every
+    coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
         due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
         if not due_rows:
+            await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
         symbols = {r["symbol"] for r in due_rows}
         due = {(r["source"], r["coin_id"]) for r in due_rows}
@@ -61,22 +68,29 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
                         (m.coin.source, m.coin.coin_id) in due:
                     written.append((m.coin.source, m.coin.coin_id, *decision, row["symbol"], row["name"],
                                     row["price_usd"], row["market_cap_usd"], row["observed_at"]))
-        moved = 0
         if written:
-            moved = await connection.fetchval(SQL.update_asset_links, *(list(column) for column in zip(*written)))
+            await connection.execute(SQL.update_asset_links, *(list(column) for column in zip(*written)))
+        moved = sum(1 for w in written if w[2] != current[w[:2]]["asset_id"])
         await connection.execute(SQL.delete_asset_link_candidates, None if everything else sorted(symbols))
         if grouping.candidates:
             await connection.execute(SQL.insert_asset_link_candidates, *(list(column) for column in zip(*(
                 (c.symbol, c.a.source, c.a.coin_id, c.b.source, c.b.coin_id, c.verdict.decision, c.verdict.score,
                  c.note, c.verdict.evidence) for c in grouping.candidates))))
-        if any((w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ('asset_id', 'linked_by', 'link_reason'))
-               for w in written):
-            # /assets and /data answers are cached per data generation: a moved link is a new generation
-            await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
+        await _follow(connection, None if everything else run_id, [w[:2] for w in written], any(
+            (w[2], w[3], w[4]) != tuple(current[w[:2]][k] for k in ("asset_id", "linked_by", "link_reason"))
+            for w in written))
     summary = LinkSummary(len(rows), len(grouping.assets), moved, len(grouping.candidates))
     if moved:
         log.info("asset links moved", extra={"moved": moved, "coins": summary.coins})
     return summary
+
+
+async def _follow(connection, run_id: int | None, coins, changed: bool) -> None:
+    """The latest state follows the links of the run's coins and of the coins the pass decided; when anything
+    changed, cached /assets and /data answers are dropped (they are cached per data generation)."""
+    sources, coin_ids = (list(column) for column in zip(*coins)) if coins else ([], [])
+    if await connection.fetchval(SQL.update_latest_asset_ids, run_id, sources, coin_ids) or changed:
+        await connection.execute(SQL.notify_quotes_changed, NOTIFY_PAYLOAD)
 
 
 async def _rows_of(connection, symbols: set[str], curated: Curated, everything: bool) -> list:
@@ -152,9 +166,9 @@ async def _asset_ids(connection, grouping: Grouping, current) -> list[int]:
 
 
 async def apply_curated_links(pool, settings) -> LinkSummary:
-    """At start-up: the curated links file's rules into the database, then a link pass over every coin (which also
-    re-links a database the match key linked before this rule existed)."""
+    """At start-up: the curated links file's rules into the database, then a link pass over every coin whose link
+    is in doubt (which also re-links a database the match key linked before this rule existed)."""
     curated = settings.curated_links()
     async with pool.acquire() as connection:
         await store_curated(connection, curated)
-        return await relink(connection, everything=True)
+        return await relink(connection)
