@@ -16,6 +16,7 @@ from service.api.openapi import errors
 from service.api.schemas import SYMBOL_RULES, IsoMoment, QuerySchema
 from service.api.stream import LowerCase
 from service.web.errors import ApiError
+from service.web.headers import add_headers
 from service.web.keys import EXPORT_SLOTS, QUERY, READER, SETTINGS
 from service.logs import request_id_var
 from service.settings import KNOWN_SOURCES
@@ -125,6 +126,7 @@ async def get_export(request: web.Request) -> web.StreamResponse:
             if gzipped:
                 headers["Content-Encoding"] = "gzip"
             response = web.StreamResponse(headers=headers)
+            add_headers(request, response)
             await response.prepare(request)
             output = Gzip(response.write) if gzipped else response.write
             metrics.EXPORTS.labels("started").inc()

@@ -22,7 +22,8 @@ _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"ty
 # What each error answer really looks like: Swagger UI would otherwise make one up from the schema (a 429 with the
 # 400's code, `fields` with `additionalProp1`)
 _MESSAGES = {
-    400: "invalid parameter(s): limit", 401: "a valid admin token is required", 404: "not found",
+    400: "invalid parameter(s): limit (Must be greater than or equal to 1 and less than or equal to 500.)",
+    401: "a valid admin token is required", 404: "not found",
     409: "an ETL run is already in progress", 429: "too many requests from this address; slow down",
     503: "the database is not answering; try again shortly",
 }

@@ -13,6 +13,7 @@ from service.api.openapi import errors
 from service.api.schemas import SYMBOL_RULES, QuerySchema
 from service.change_feed import ChangeFeed, Subscriber
 from service.web.errors import ApiError
+from service.web.headers import add_headers
 from service.web.keys import CHANGE_FEED, POOL, QUERY, SETTINGS
 from service.logs import request_id_var
 from service.settings import KNOWN_SOURCES
@@ -75,6 +76,7 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
     subscriber = Subscriber(query.get("source"), symbol, settings.stream_client_buffer_kb * 1024, request.transport)
     position = feed.subscribe(subscriber)
     response = web.StreamResponse(headers=headers)
+    add_headers(request, response)
     try:
         await response.prepare(request)
         await _opening(request, response, feed, subscriber, position)

@@ -71,8 +71,9 @@ async def front(request: web.Request, handler) -> web.StreamResponse:
             except Exception as exc:
                 response = error_response(request, exc)
         status = response.status
-        add_headers(request, response)
-        response.headers["X-Request-ID"] = request_id
+        if not response.prepared:  # a streamed answer (/stream, /export) took its headers before it began
+            add_headers(request, response)
+            response.headers["X-Request-ID"] = request_id
         _maybe_gzip(request, response)
         return response
     finally:
