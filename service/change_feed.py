@@ -1,5 +1,5 @@
 """The change feed behind GET /stream: reads new rows of quote_changes when a notification says data changed, renders
-each as a Server-Sent Event once, and hands it to every subscriber's bounded queue; prunes the replay window."""
+each as a Server-Sent Event once and writes it to every open stream; sends heartbeats; prunes the replay window."""
 from __future__ import annotations
 
 import asyncio
