@@ -22,6 +22,7 @@ TEMPLATES = {
     "asset": "/assets/{symbol}", "run": "/runs/{id}", "compare_runs": "/compare-runs{?a,b}",
     "history": "/history{?symbol,source,from,to,limit,cursor}", "rejects": "/rejects{?source,run_id,limit,cursor}",
     "candles": "/candles{?symbol,interval,source,from,to,limit,cursor}",
+    "stream": "/stream{?symbol,source}", "export_history": "/export/history{?from,to,source,symbol,format}",
 }
 ACTIONS = {"etl_run": "POST /etl/run"}
 
