@@ -26,6 +26,7 @@ TEMPLATES = {
     "history": "/history{?symbol,source,from,to,limit,cursor}", "rejects": "/rejects{?source,run_id,limit,cursor}",
     "candles": "/candles{?symbol,interval,source,from,to,limit,cursor}",
     "gaps": "/gaps{?symbol,source,interval,from,to,limit}",
+    "stream": "/stream{?symbol,source}", "export_history": "/export/history{?from,to,source,symbol,format}",
 }
 ACTIONS = {"etl_run": "POST /etl/run"}
 
