@@ -100,7 +100,8 @@ class Scheduler:
             try:
                 outcomes = await self.run_all(min_gap=min_gap)
             except RunInProgress:
-                log.info("scheduled run skipped: a run triggered by the API is still going")
+                log.info("scheduled run skipped: a run triggered by the API is still going; next run at %s",
+                         _iso(self.next_run_at), extra={"next_run_at": _iso(self.next_run_at)})
                 continue
             except Exception:  # the loop must outlive any one run
                 log.exception("scheduled ETL run crashed")
