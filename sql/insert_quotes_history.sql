@@ -3,13 +3,17 @@
 -- Unless $2 (check every quote), each quote is inserted plainly when it is newer than its coin's latest state
 -- (the latest state is the newest observation, so it cannot be in the history yet) or its key is not found in
 -- the history: one index probe, cheaper than ON CONFLICT's speculative insertion (a shuffled file's quotes are
--- mostly older than their coin's latest state). Only the holder of the source's lock writes its history, so
--- nothing comes between the probe and the insert; a quote staged twice in the batch then raises unique_violation
--- and the caller runs this again with $2 true, each quote inserted ON CONFLICT DO NOTHING (`newer_than` null).
+-- mostly older than their coin's latest state). A quote staged twice in the batch, or written meanwhile by the
+-- source's other writer (its backfill beside its live run, or the reverse: the insert waits for it, then fails),
+-- raises unique_violation and the caller runs this again with $2 true, each quote inserted ON CONFLICT DO NOTHING
+-- (`newer_than` null).
+-- When $3 (quotes a backfill found missing: each fills an empty bucket), every quote is inserted plainly, with no
+-- probe at all: one that is there after all raises unique_violation, and the caller runs this with $2 true.
 -- Each staged coin's listing and latest time are looked up once, then matched to its quotes in a hash.
 WITH coins AS MATERIALIZED (
     SELECT m.source, m.coin_id, m.id AS listing_id, m.asset_id,
-           CASE WHEN NOT $2::boolean THEN coalesce(l.observed_at, '-infinity') END AS newer_than
+           CASE WHEN $3::boolean THEN '-infinity'
+                WHEN NOT $2::boolean THEN coalesce(l.observed_at, '-infinity') END AS newer_than
     FROM (SELECT DISTINCT source, coin_id FROM stage_coins) AS c
     JOIN asset_sources AS m ON m.source = c.source AND m.coin_id = c.coin_id
     LEFT JOIN quotes_latest AS l ON l.source = c.source AND l.coin_id = c.coin_id

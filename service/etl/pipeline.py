@@ -156,7 +156,7 @@ async def _write(connection, run_id: int, source: str, batch: Batch, staged: Sta
     if staged.quotes:
         await connection.execute(SQL.insert_assets)
         await connection.execute(SQL.insert_asset_sources)
-        inserted = await insert_history(connection, run_id)
+        inserted = await insert_history(connection, run_id, staged.missing)
         latest = await connection.fetchrow(SQL.upsert_quotes_latest, run_id)
         # a coin new to the latest state is already counted by its new observation in `inserted`
         updated = latest["updated"]

@@ -81,6 +81,8 @@ class Staged:
     rejects: tuple[Reject, ...] = ()
     # valid records not staged because the coin already has this observation or a newer one
     skipped: int = 0
+    # every staged quote fills a bucket the history lacked when the batch was planned (a backfill's)
+    missing: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,3 +63,28 @@ async def test_a_second_backfill_asks_only_for_what_is_new(pool, bf_settings, ge
     assert second.status == "success", second.error
     assert len(history_requests(gecko)) == asked, "the upstream's hole was not asked for again"
     assert second.counts.inserted == 0
+
+
+async def test_scattered_gaps_are_one_request_filling_exactly_the_missing_hours(pool, bf_settings, gecko):
+    await live(pool, bf_settings, "coingecko")
+    # a deployment that missed every tenth hour of the last two days
+    await pool.execute("""
+        INSERT INTO quotes_history (listing_id, source, coin_id, observed_at, asset_id, symbol, name, price_usd,
+                                    run_id)
+        SELECT m.id, l.source, l.coin_id, l.observed_at - make_interval(hours => h), l.asset_id, l.symbol, l.name,
+               l.price_usd, l.run_id
+        FROM quotes_latest AS l JOIN asset_sources AS m ON m.source = l.source AND m.coin_id = l.coin_id
+        CROSS JOIN generate_series(1, 60) AS h
+        WHERE l.coin_id = 'bitcoin' AND h % 10 <> 0""")
+    before = {hour_of(r["observed_at"]) for r in await pool.fetch(
+        "SELECT observed_at FROM quotes_history WHERE coin_id = 'bitcoin'")}
+    outcome = (await run_backfill(pool, bf_settings, Scope(days=2, symbols=("BTC",))))["coingecko"]
+    assert outcome.status == "success", outcome.error
+    assert len(history_requests(gecko)) == 1
+    filled = [hour_of(r["observed_at"]) for r in await _backfilled(pool)]
+    assert filled == sorted(set(filled)) and not set(filled) & before
+    latest = await pool.fetchval("SELECT observed_at FROM quotes_latest WHERE coin_id = 'bitcoin'")
+    tenth = {hour_of(latest - timedelta(hours=h)) for h in (10, 20, 30, 40)}
+    assert tenth <= set(filled)
+    assert outcome.counts.inserted == len(filled) == 4  # one window, 10 h to 40 h back: 31 points, 27 there
+    assert outcome.counts.unchanged == outcome.counts.read - 4 > 20

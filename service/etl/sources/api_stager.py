@@ -55,4 +55,5 @@ class HistoryStager(ApiStager):
         if records.quotes:
             await connection.copy_records_to_table("stage_history", records=records.quotes, columns=records.columns)
             await connection.execute(SQL.insert_stage_history_quotes)
-        return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped)
+        return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped,
+                      missing=True)

@@ -44,7 +44,7 @@ class Coin:
     latest: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one object per tier: hashed by identity
 class Tier:
     """A stretch of time read at one resolution: buckets of `step` seconds, at most `window` per request."""
 
@@ -126,6 +126,8 @@ class HistorySource:
             for _, task in ahead:
                 if task is not None:
                     task.cancel()
+                    if task.done() and not task.cancelled():
+                        task.exception()  # retrieved: the run's failure is the one already raised
 
     def _start(self, job: _Job) -> asyncio.Task | None:
         if job.window is None:
@@ -173,11 +175,12 @@ class HistorySource:
             asked = _span(checkpoints.get(stream))
             end = min(self.end, coin.latest)
             done = _merge(asked, (self.start, end)) if self.start < end else asked or (end, end)
-            windows = []
+            pieces: dict[Tier, list[Span]] = {}
             for tier, (lo, hi) in gaps_by_coin[coin.coin_id]:
-                pieces = _whole_buckets(_minus((max(lo, _floor(self.start, tier.step)), min(hi, end)), asked),
-                                        tier.step)
-                windows.extend((tier, *window) for window in _cut(pieces, tier.window))
+                pieces.setdefault(tier, []).extend(_whole_buckets(
+                    _minus((max(lo, _floor(self.start, tier.step)), min(hi, end)), asked), tier.step))
+            # a window covers as many gaps as it can hold: a coin missing one hour in fifty is one request
+            windows = [(tier, *window) for tier, spans in pieces.items() for window in _cut(spans, tier.window)]
             base = {"coins_total": total, "coin": coin.coin_id}
             if not windows:
                 jobs.append(_Job(coin, stream, done, done, None, True, index, base))
