@@ -9,7 +9,8 @@ ALTER TABLE asset_sources
     -- a coin linked by its match key (same symbol, same name) with no figure contradicting its asset's other coins
     -- keeps this reason and no judged_* (checked again at every link pass, sql/select_link_due.sql); a coin the rule
     -- judged in Python gets its own reason and what it was judged on (a pass decides again where these moved)
-    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name as the other coins of its asset; no figure contradicts',
+    ADD COLUMN link_reason text NOT NULL
+        DEFAULT 'by the match key: same symbol and name as its asset''s other coins, if any; no figure contradicts',
     ADD COLUMN judged_symbol text,
     ADD COLUMN judged_name text,
     ADD COLUMN judged_price float8,

@@ -116,7 +116,8 @@ async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, 
     reasons = {r["coin_id"]: r["link_reason"] for r in await pool.fetch(
         "SELECT coin_id, link_reason FROM asset_sources WHERE source = 'csv'")}
     # linked by its match key with nothing contradicting: confirmed in SQL, nothing written
-    assert reasons["btc-bitcoin"] == "same symbol and name as the other coins of its asset; no figure contradicts"
+    assert reasons["btc-bitcoin"] == (
+        "by the match key: same symbol and name as its asset's other coins, if any; no figure contradicts")
     assert "price agrees" in reasons["ada-ouroboros"] and "market cap agrees" in reasons["ada-ouroboros"]
     candidates = await pool.fetch("SELECT coin_b, note FROM asset_link_candidates WHERE source_b = 'csv'")
     assert {r["coin_b"]: r["note"] for r in candidates}.items() >= {

@@ -1,6 +1,7 @@
-"""A link pass: decides again the coins whose figures moved (or all of them), groups them into assets
-(clusters.py) and writes the decisions, the reasons and the ambiguous pairs, in one transaction serialized with
-other passes. Only the symbols with something new are read and judged, so a pass after a run costs what changed."""
+"""A link pass, in one transaction serialized with other passes: one query finds the coins in doubt
+(sql/select_link_due.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
+with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons and ambiguous pairs
+that changed are written. A pass after a run costs what that run changed."""
 from __future__ import annotations
 
 import logging
