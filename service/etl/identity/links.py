@@ -1,5 +1,5 @@
 """A link pass, in one transaction serialized with other passes: one query finds the coins in doubt
-(sql/select_link_due.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
+(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
 with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons and ambiguous pairs
 that changed are written. A pass after a run costs what that run changed."""
 from __future__ import annotations
@@ -43,11 +43,11 @@ async def store_curated(connection, curated: Curated) -> None:
 
 
 async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
-    """One link pass over the coins in doubt (sql/select_link_due.sql) among those run `run_id` wrote (None: every
+    """One link pass over the coins in doubt (sql/confirm_asset_links.sql) among those run `run_id` wrote (None: every
     coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
-        due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
+        due_rows = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
         if not due_rows:
             await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
