@@ -47,7 +47,10 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
     coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
+        # a run's id is new to the planner's statistics, so it expects one row and probes per coin: hash joins
+        nested_loops = await connection.fetchval(SQL.set_nested_loops, "off")
         due_rows = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
+        await connection.fetchval(SQL.set_nested_loops, nested_loops)
         if not due_rows:
             await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
