@@ -7,9 +7,10 @@
 ALTER TABLE asset_sources
     ADD COLUMN linked_by text NOT NULL DEFAULT 'rule' CHECK (linked_by IN ('rule', 'curated')),
     -- a coin linked by its match key (same symbol, same name) with no figure contradicting its asset's other coins
-    -- keeps this reason and no judged_* (checked again at every link pass, sql/select_link_due.sql); a coin the rule
+    -- keeps this reason and no judged_* (checked again at every link pass, sql/confirm_asset_links.sql); a coin the rule
     -- judged in Python gets its own reason and what it was judged on (a pass decides again where these moved)
-    ADD COLUMN link_reason text NOT NULL DEFAULT 'same symbol and name as the other coins of its asset; no figure contradicts',
+    ADD COLUMN link_reason text NOT NULL
+        DEFAULT 'by the match key: same symbol and name as its asset''s other coins, if any; no figure contradicts',
     ADD COLUMN judged_symbol text,
     ADD COLUMN judged_name text,
     ADD COLUMN judged_price float8,
@@ -40,3 +41,19 @@ CREATE TABLE asset_link_candidates (
     PRIMARY KEY (source_a, coin_a, source_b, coin_b)
 );
 CREATE INDEX asset_link_candidates_symbol_idx ON asset_link_candidates (symbol);
+
+-- Coins a link pass confirmed in SQL (linked by their match key, nothing in doubt), with what that rested on: the
+-- next pass passes over them while none of it changed and their price stays in the band (any two prices in it are
+-- within figures.py's price tolerance of each other), so a run's pass reads only what moved.
+CREATE TABLE asset_link_confirmed (
+    source      text NOT NULL,
+    coin_id     text NOT NULL,
+    symbol      text NOT NULL,
+    name        text NOT NULL,
+    asset_id    bigint NOT NULL,
+    max_supply  numeric,
+    ath_price   numeric,
+    price_low   float8 NOT NULL,
+    price_high  float8 NOT NULL,
+    PRIMARY KEY (source, coin_id)
+);

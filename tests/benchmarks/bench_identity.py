@@ -16,7 +16,7 @@ what the link pass adds to an API source's run of 5,000 coins (target: at most 5
    (etl_runs) side by side, and the figure: the pass timed inside each run, as a share of the rest of that run
    (a difference of two runs' totals drowns in a busy machine's noise). In these payloads every twin has one
    name in both sources and figures that agree, as most real twins do: the pass confirms them in SQL
-   (sql/select_link_due.sql). A full pass in Python over every coin (`relink(everything=True)`) is timed alone.
+   (sql/confirm_asset_links.sql). A full pass in Python over every coin (`relink(everything=True)`) is timed alone.
 """
 from __future__ import annotations
 
@@ -26,19 +26,19 @@ import dataclasses
 import sys
 import time
 from datetime import timedelta
-from decimal import Decimal
 
 import common
-from common import Row
+from common import ROOT, Row
 
 from service import db
 from service.etl import pipeline
 from service.etl.identity.links import relink
 from service.etl.scheduler import Scheduler
 from service.etl.wiring import enabled_sources
-from service.settings import Settings
-from tests.fakes.upstream import (DEFAULT_WHEN, FakeCoinGecko, FakeCoinPaprika, make_gecko_coins,
-                                  make_paprika_tickers, start)
+from service.etl.identity.curated import load
+from service.settings import KNOWN_SOURCES, Settings
+from tests.fakes.upstream import DEFAULT_WHEN, FakeCoinGecko, FakeCoinPaprika, make_paprika_tickers, start
+from tests.identity.generated import moved, twins
 from tests.identity.recorded import gecko_coins, measure, measure_match_key, paprika_coins
 
 TARGET_SHARE = 0.05
@@ -50,6 +50,7 @@ def recorded_rows() -> list[Row]:
     result = measure(coins)
     seconds = time.perf_counter() - started
     before = measure_match_key(coins)
+    curated = measure(coins, load(ROOT / "tests" / "identity" / "asset_links.example", KNOWN_SOURCES))
     print(f"  missed twins: {result['missed']}", file=sys.stderr)
     return [
         Row("recorded: precision of CoinGecko-CoinPaprika links", f"{result['precision']:.3f}",
@@ -64,6 +65,8 @@ def recorded_rows() -> list[Row]:
         Row("recorded: twins whose symbol changed, linked (curation only)",
             f"{result['renamed_found']} of {result['renamed']}", "", "", "", None),
         Row("recorded: ambiguous pairs offered to operators", str(len(result["candidates"])), "", "", "", None),
+        Row("recorded: recall with tests/identity/asset_links.example curated (5 lines)",
+            f"{curated['recall']:.3f}", f"{len(curated['wrong'])} wrong", "", "", None),
         Row("recorded: one link pass over 2,720 coins", f"{seconds * 1000:.0f} ms", "", "", "", None),
     ]
 
@@ -110,31 +113,6 @@ async def one_database(admin_url: str, settings: Settings, coins: int, linking: 
     inside = dict(zip(("first_pass", "second_pass", "third_pass"), passes_in_runs)) if linking else {}
     return {"first": first, "second": second, "third": third, "pass": min(passes), "assets": summary.assets,
             **inside}
-
-
-def twins(tickers: list[dict]) -> list[dict]:
-    """CoinGecko's view of the same coins: its own ids and field names, figures within 0.5 % of CoinPaprika's."""
-    shaped = make_gecko_coins(len(tickers))
-    out = []
-    for i, (ticker, coin) in enumerate(zip(tickers, shaped)):
-        usd = ticker["quotes"]["USD"]
-        nudge = Decimal(1000 + (i * 7919) % 11 - 5) / 1000
-        out.append({**coin, "id": f"gecko-{ticker['id']}", "symbol": ticker["symbol"].lower(), "name": ticker["name"],
-                    "current_price": +(usd["price"] * nudge), "market_cap": int(usd["market_cap"] * nudge),
-                    "circulating_supply": ticker["circulating_supply"], "total_supply": ticker["total_supply"],
-                    "max_supply": ticker["max_supply"] or None, "ath": usd["ath_price"] or coin["ath"],
-                    "ath_date": usd["ath_date"] or coin["ath_date"], "market_cap_rank": ticker["rank"],
-                    "last_updated": ticker["last_updated"]})
-    return out
-
-
-def moved(tickers: list[dict], percent: int = 3) -> list[dict]:
-    """Every price moved by a deterministic -percent .. +percent."""
-    steps = 20 * percent + 1
-    for i, ticker in enumerate(tickers):
-        usd = ticker["quotes"]["USD"]
-        usd["price"] = +(usd["price"] * Decimal(1000 + (i * 104729) % steps - steps // 2) / 1000)
-    return tickers
 
 
 async def run(pool, settings, name: str) -> float:

@@ -2,6 +2,9 @@
 joins its twin when the twin's source runs; links move (rule, curation) without touching history."""
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from service.etl.identity.clusters import group
 from service.etl.identity.curated import Curated
 from service.etl.identity.links import apply_curated_links
@@ -9,8 +12,9 @@ from service.etl.sources.coingecko import normalize_market
 from service.etl.sources.coinpaprika import normalize_ticker
 from tests.api.helpers import load_csv
 from tests.api.test_routes import get_json
-from tests.fakes.upstream import make_gecko_coins, make_paprika_tickers
+from tests.fakes.upstream import DEFAULT_WHEN, make_gecko_coins, make_paprika_tickers
 from tests.identity.conftest import assert_links_hold, asset_of, run
+from tests.identity.generated import moved, twins
 from tests.identity.recorded import coin_of, gecko_coins, paprika_coins
 
 HISTORY_DIGEST = "SELECT count(*), md5(string_agg(h::text, '|' ORDER BY listing_id, observed_at)) FROM quotes_history h"
@@ -116,7 +120,8 @@ async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, 
     reasons = {r["coin_id"]: r["link_reason"] for r in await pool.fetch(
         "SELECT coin_id, link_reason FROM asset_sources WHERE source = 'csv'")}
     # linked by its match key with nothing contradicting: confirmed in SQL, nothing written
-    assert reasons["btc-bitcoin"] == "same symbol and name as the other coins of its asset; no figure contradicts"
+    assert reasons["btc-bitcoin"] == (
+        "by the match key: same symbol and name as its asset's other coins, if any; no figure contradicts")
     assert "price agrees" in reasons["ada-ouroboros"] and "market cap agrees" in reasons["ada-ouroboros"]
     candidates = await pool.fetch("SELECT coin_b, note FROM asset_link_candidates WHERE source_b = 'csv'")
     assert {r["coin_b"]: r["note"] for r in candidates}.items() >= {
@@ -153,3 +158,27 @@ async def test_coins_the_match_key_linked_are_split_where_a_figure_contradicts(p
     assert await _partition(pool) == expected
     assert 0 < sum(1 for refs in expected if len(refs) == 2) < 300  # some linked, some split
     await assert_links_hold(pool)
+
+
+async def test_runs_after_runs_keep_the_assets_the_rule_makes_as_prices_move(pool, id_settings, paprika, gecko):
+    # twins with agreeing figures, confirmed in SQL; then prices move: a little (the confirmations hold), and for
+    # a few coins threefold (those links must break), then back
+    paprika.tickers = make_paprika_tickers(200, seed=5)
+    gecko.coins = twins(paprika.tickers)
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    assert await pool.fetchval("SELECT count(*) FROM asset_link_confirmed") == 400
+
+    def expected():
+        coins = [coin_of(normalize_ticker(t)) for t in paprika.tickers]
+        return _expected(coins + [coin_of(normalize_market(c)) for c in gecko.coins])
+
+    assert await _partition(pool) == expected() and len(expected()) == 200
+    for hours, factor in ((1, None), (2, Decimal(3)), (3, Decimal(1))):
+        paprika.tickers = moved(make_paprika_tickers(200, seed=5, when=DEFAULT_WHEN + timedelta(hours=hours)))
+        if factor is not None:
+            for ticker in paprika.tickers[20:25]:
+                ticker["quotes"]["USD"]["price"] *= factor
+        await run(pool, id_settings, "coinpaprika")
+        assert await _partition(pool) == expected(), hours
+        assert len(await _partition(pool)) == (205 if factor == 3 else 200), hours  # five split, then back
+        await assert_links_hold(pool)

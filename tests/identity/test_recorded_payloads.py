@@ -3,7 +3,8 @@ CoinPaprika's 2,620 tickers of 2019-10-04, measured against the hand-checked tru
 from __future__ import annotations
 
 from service.etl.identity.clusters import group
-from service.etl.identity.curated import Curated
+from service.etl.identity.curated import Curated, load
+from service.settings import KNOWN_SOURCES, PROJECT_ROOT
 from tests.identity.recorded import gecko_coins, measure, measure_match_key, paprika_coins, truth
 
 
@@ -53,3 +54,10 @@ def test_the_rule_beats_the_match_key_it_replaces_on_the_same_data():
     before, after = measure_match_key(coins), measure(coins)
     assert before["recall"] == 0.8 and before["wrong"] == [("bittorrent", "btt-bittorrent")]
     assert after["recall"] > before["recall"] and after["wrong"] == []
+
+
+def test_with_the_example_curated_file_every_twin_links_renamed_ones_too():
+    curated = load(PROJECT_ROOT / "tests" / "identity" / "asset_links.example", KNOWN_SOURCES)
+    result = measure(gecko_coins() + paprika_coins(), curated)
+    assert result["recall"] == 1.0 and result["wrong"] == [] and result["doubled_assets"] == 0
+    assert result["renamed_found"] == result["renamed"] == 2

@@ -1,6 +1,7 @@
-"""A link pass: decides again the coins whose figures moved (or all of them), groups them into assets
-(clusters.py) and writes the decisions, the reasons and the ambiguous pairs, in one transaction serialized with
-other passes. Only the symbols with something new are read and judged, so a pass after a run costs what changed."""
+"""A link pass, in one transaction serialized with other passes: one query finds the coins in doubt
+(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
+with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons and ambiguous pairs
+that changed are written. A pass after a run costs what that run changed."""
 from __future__ import annotations
 
 import logging
@@ -42,11 +43,14 @@ async def store_curated(connection, curated: Curated) -> None:
 
 
 async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
-    """One link pass over the coins in doubt (sql/select_link_due.sql) among those run `run_id` wrote (None: every
+    """One link pass over the coins in doubt (sql/confirm_asset_links.sql) among those run `run_id` wrote (None: every
     coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
-        due_rows = await connection.fetch(SQL.select_link_due, everything, run_id)
+        # a run's id is new to the planner's statistics, so it expects one row and probes per coin: hash joins
+        nested_loops = await connection.fetchval(SQL.set_nested_loops, "off")
+        due_rows = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
+        await connection.fetchval(SQL.set_nested_loops, nested_loops)
         if not due_rows:
             await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
