@@ -46,11 +46,12 @@ def test_a_bad_line_stops_start_up_naming_the_variable_file_and_line(tmp_path):
         Settings.from_env({"ASSET_LINKS_PATH": str(tmp_path / "missing")})
 
 
-def test_the_shipped_file_is_valid_and_curates_nothing():
+def test_the_shipped_file_is_valid_and_curates_what_the_example_does():
     settings = Settings.from_env({})
     assert settings.asset_links_path == PROJECT_ROOT / "data" / "asset_links"
-    curated = settings.curated_links()
-    assert curated.same == () and curated.apart == ()
+    shipped = settings.curated_links()
+    example = Settings.from_env({"ASSET_LINKS_PATH": str(PROJECT_ROOT / "tests/identity/asset_links.example")})
+    assert shipped.same == example.curated_links().same and shipped.apart == example.curated_links().apart
 
 
 def test_the_example_file_reads():
