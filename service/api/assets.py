@@ -45,7 +45,9 @@ async def get_asset(request: web.Request) -> web.Response:
         asset = assets.setdefault(row["asset_id"], {
             "asset_id": row["asset_id"], "symbol": row["symbol"], "name": row["name"], "sources": []})
         asset["sources"].append({name: row[name] for name in _SOURCE_FIELDS})
-    return success_response(request, {"symbol": symbol, "assets": [_with_spread(a) for a in assets.values()]})
+    found = [_with_spread(a) for a in assets.values()]
+    # `data.assets` is the contract's place; the top-level copy keeps clients of the first version working
+    return success_response(request, {"symbol": symbol, "data": {"symbol": symbol, "assets": found}, "assets": found})
 
 
 def _with_spread(asset: dict) -> dict:

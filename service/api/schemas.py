@@ -399,9 +399,16 @@ class AssetAcrossSources(Schema):
         "example": 0.093548})
 
 
-class AssetEnvelope(Envelope):
+class AssetsOfSymbol(Schema):
     symbol = fields.String(metadata={"example": "BTC"})
     assets = fields.List(fields.Nested(AssetAcrossSources))
+
+
+class AssetEnvelope(Envelope):
+    symbol = fields.String(metadata={"example": "BTC"})
+    data = fields.Nested(AssetsOfSymbol)
+    assets = fields.List(fields.Nested(AssetAcrossSources), metadata={
+        "description": "The same list as `data.assets`, kept for clients of the first version"})
 
 
 class CompareQuery(QuerySchema):

@@ -93,6 +93,7 @@ async def test_assets_side_by_side_with_spread_and_namesakes_apart(client, pool,
         FROM quotes_latest WHERE name = 'Bitcoin'""")
     body = await get_json(client, "/assets/btc")
     assert body["symbol"] == "BTC" and len(body["assets"]) == 2
+    assert body["data"] == {"symbol": "BTC", "assets": body["assets"]}  # the contract reads data.assets
     main = next(a for a in body["assets"] if a["name"] == "Bitcoin")
     expected = [("coingecko", Decimal("101.5")), ("csv", 100)]
     assert [(s["source"], s["price_usd"]) for s in main["sources"]] == expected
