@@ -105,11 +105,16 @@ def test_a_non_root_user_runs_the_embedded_postgresql():
     # a home of its own in /tmp: pytest's temporary directories are root's alone
     home = Path(tempfile.mkdtemp(prefix="cmd-image-user-"))
     os.chown(home, IMAGE_UID, IMAGE_UID)
+    # pgserver's lock file lives in the user's runtime directory, else in /tmp, where root's (0644) would refuse
+    # this user: a runtime directory of its own, as a login session gives it
+    runtime = home / "python_PostgresServer"
+    runtime.mkdir()
+    os.chown(runtime, IMAGE_UID, IMAGE_UID)
     site_packages = [p for p in sys.path if p.endswith("site-packages")]
     pgdata = home / ".pgdata"
     try:
         result = run_service("migrate", pgdata=pgdata, python=python, user=IMAGE_UID, group=IMAGE_UID,
-                             extra_groups=[], env={"HOME": home,
+                             extra_groups=[], env={"HOME": home, "XDG_RUNTIME_DIR": home,
                                                    "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *site_packages])})
     finally:
         shutil.rmtree(home, ignore_errors=True)
