@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ class HistorySource:
     name: str
     expectation: drift.Expectation
     prefetch = 4  # requests in flight ahead of the batch being stored (the token bucket still paces them)
+    group_points = 10_000  # points read from the answers stored in one batch, at most about
+    group_seconds = 2.0  # the longest an answer waits for others to be stored with
 
     def __init__(self, upstream: Upstream, pool, coins: Sequence[Coin], *, start: datetime, end: datetime,
                  future_tolerance: float):
@@ -107,17 +110,26 @@ class HistorySource:
         jobs = await self._jobs(checkpoints)
         ahead: deque[tuple[_Job, asyncio.Task | None]] = deque()
         refused: set[str] = set()
+        group: list[Batch] = []
+        since = 0.0
         try:
-            for job in jobs:
+            for number, job in enumerate(jobs, start=1):
                 ahead.append((job, self._start(job)))
-                while len(ahead) > self.prefetch:
+                while len(ahead) > self.prefetch or (number == len(jobs) and ahead):
                     batch = await self._next(ahead.popleft(), refused)
-                    if batch is not None:
-                        yield batch
-            while ahead:
-                batch = await self._next(ahead.popleft(), refused)
-                if batch is not None:
-                    yield batch
+                    if batch is None:
+                        continue
+                    if not group:
+                        since = time.monotonic()
+                    group.append(batch)
+                    # answers stored together up to a size or an age: each stored batch costs a transaction of
+                    # some twenty round trips, whatever its size
+                    if sum(b.payload.read for b in group) >= self.group_points \
+                            or time.monotonic() - since >= self.group_seconds:
+                        yield _together(group)
+                        group = []
+            if group:
+                yield _together(group)
         finally:
             for _, task in ahead:
                 if task is not None:
@@ -235,6 +247,29 @@ class HistorySource:
         records = ApiRecords(read=len(rejects), columns=HISTORY_COLUMNS, quotes=(), rejects=rejects, raw=(),
                              skipped=0)
         return Batch(stream=stream, position=to_position(position), payload=records, progress=progress)
+
+
+def _together(batches: list[Batch]) -> Batch:
+    """Several answers' batches as one: their records in order, each coin's checkpoint, the last progress."""
+    if len(batches) == 1:
+        return batches[0]
+    last = batches[-1]
+    positions = {b.stream: b.position for b in batches}
+    positions.pop(last.stream)
+    found: dict[str, Any] = {}
+    for batch in batches:
+        for key, value in batch.drift.items():
+            if isinstance(value, list):
+                found.setdefault(key, []).extend(v for v in value if v not in found[key])
+            else:
+                found[key] = value
+    records = [b.payload for b in batches]
+    payload = ApiRecords(read=sum(r.read for r in records), columns=HISTORY_COLUMNS,
+                         quotes=tuple(q for r in records for q in r.quotes),
+                         rejects=tuple(x for r in records for x in r.rejects),
+                         raw=tuple(x for r in records for x in r.raw), skipped=sum(r.skipped for r in records))
+    return Batch(stream=last.stream, position=last.position, payload=payload, pages=sum(b.pages for b in batches),
+                 bytes=sum(b.bytes for b in batches), drift=found, progress=last.progress, more_positions=positions)
 
 
 @dataclass(frozen=True, slots=True)
