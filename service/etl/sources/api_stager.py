@@ -1,6 +1,7 @@
 """Stages an API source's batch: its normalized records and raw payloads, each COPYed in one go."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from service.etl.records import Batch, Reject, Staged
@@ -44,16 +45,37 @@ class ApiStager:
 
 
 class HistoryStager(ApiStager):
-    """A historical batch's points: COPYed with their numbers as text, then read as numeric by PostgreSQL."""
-
-    async def prepare(self, connection) -> None:
-        await super().prepare(connection)
-        await connection.execute(SQL.create_stage_history)
+    """A historical batch's points: COPYed in text format straight into stage_quotes, PostgreSQL reading their
+    numbers (the digits as sent) as numeric: no numeric is encoded in Python, no second table is filled."""
 
     async def stage(self, connection, batch: Batch) -> Staged:
         records: ApiRecords = batch.payload
         if records.quotes:
-            await connection.copy_records_to_table("stage_history", records=records.quotes, columns=records.columns)
-            await connection.execute(SQL.insert_stage_history_quotes)
+            await connection.copy_to_table("stage_quotes", source=io.BytesIO(_copy_text(records.quotes)),
+                                           columns=records.columns, format="text")
         return Staged(read=records.read, quotes=len(records.quotes), rejects=records.rejects, skipped=records.skipped,
                       missing=True)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: tuple[tuple, ...]) -> bytes:
+    """COPY's text format of rows of text, timestamptz and number digits (None is \\N)."""
+    escaped: dict[str, str] = {}
+    lines = []
+    for row in rows:
+        fields = []
+        for value in row:
+            if value is None:
+                fields.append("\\N")
+            elif isinstance(value, str):
+                text = escaped.get(value)
+                if text is None:
+                    text = escaped[value] = value.translate(_ESCAPES)
+                fields.append(text)
+            else:
+                fields.append(value.isoformat())
+        lines.append("\t".join(fields))
+    lines.append("")
+    return "\n".join(lines).encode()

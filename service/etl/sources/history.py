@@ -26,7 +26,7 @@ from service.jsonutil import dumps
 
 log = logging.getLogger(__name__)
 STREAM_PREFIX = "backfill:"
-# the stage_quotes columns a historical point fills (through stage_history); the others stay null
+# the stage_quotes columns a historical point fills (COPYed as text: HistoryStager); the others stay null
 HISTORY_COLUMNS = ("source", "coin_id", "observed_at", "match_key", "symbol", "name", "price_usd", "market_cap_usd",
                    "volume_24h_usd")
 # refusals that concern the coin or the window asked for (no such coin, beyond the plan), not the whole source
