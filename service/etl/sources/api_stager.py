@@ -58,24 +58,23 @@ class HistoryStager(ApiStager):
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
 
 
 def _copy_text(rows: tuple[tuple, ...]) -> bytes:
-    """COPY's text format of rows of text, timestamptz and number digits (None is \\N)."""
-    escaped: dict[str, str] = {}
+    """COPY's text format of historical points (history.HISTORY_COLUMNS: source, coin_id, observed_at,
+    match_key, symbol, name, then the numbers' digits, which need no escaping; None is \\N)."""
+    names: dict[str, tuple[str, str]] = {}  # each coin's escaped text fields, made once
     lines = []
-    for row in rows:
-        fields = []
-        for value in row:
-            if value is None:
-                fields.append("\\N")
-            elif isinstance(value, str):
-                text = escaped.get(value)
-                if text is None:
-                    text = escaped[value] = value.translate(_ESCAPES)
-                fields.append(text)
-            else:
-                fields.append(value.isoformat())
-        lines.append("\t".join(fields))
-    lines.append("")
-    return "\n".join(lines).encode()
+    for source, coin, at, match_key, symbol, name, price, cap, volume in rows:
+        texts = names.get(coin)
+        if texts is None:
+            texts = names[coin] = (f"{_escape(source)}\t{_escape(coin)}",
+                                   f"{_escape(match_key)}\t{_escape(symbol)}\t{_escape(name)}")
+        lines.append(f"{texts[0]}\t{at.isoformat()}\t{texts[1]}\t{price}\t{_NULL if cap is None else cap}\t"
+                     f"{_NULL if volume is None else volume}\n")
+    return "".join(lines).encode()
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
