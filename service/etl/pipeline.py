@@ -162,6 +162,8 @@ async def _write(connection, run_id: int, source: str, batch: Batch, staged: Sta
         updated = latest["updated"]
     await write_rejects(connection, run_id, source, staged.rejects)
     await connection.execute(SQL.upsert_checkpoint, source, batch.stream, _json(batch.position))
+    if batch.more_positions:
+        await connection.execute(SQL.upsert_checkpoints, source, _json(batch.more_positions))
     if inserted or updated:
         await connection.execute(SQL.notify_quotes_changed, source)
     counts = counts.with_batch(batch, staged, inserted, updated)

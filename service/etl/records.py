@@ -70,6 +70,8 @@ class Batch:
     drift: dict[str, Any] = field(default_factory=dict)
     # a backfill's progress after this batch (coins done and left), recorded with the run in its transaction
     progress: dict[str, Any] | None = None
+    # the positions of further streams this batch moves (a backfill's batch may hold several coins)
+    more_positions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

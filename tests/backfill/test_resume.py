@@ -9,7 +9,6 @@ import sys
 
 from service.settings import PROJECT_ROOT
 from tests.backfill.conftest import history_requests, hour_of, live
-from tests.fakes.upstream import Fault
 
 
 def _environment(database_url: str, gecko, **extra: str) -> dict:
@@ -35,7 +34,7 @@ async def _history(pool) -> list:
 async def test_killed_mid_backfill_and_run_again_it_stores_every_point_once(pool, bf_settings, gecko,
                                                                             database_url):
     await live(pool, bf_settings, "coingecko")
-    gecko.faults = [Fault(delay=0.25, times=10_000)]  # slow answers: time to kill it part-way
+    gecko.series.delay = 1.0  # slow answers (4 in flight, stored together every 2 s): time to kill it part-way
     process = await _start(database_url, gecko, "--days", "4")
     done = 0
     for _ in range(400):
@@ -52,7 +51,7 @@ async def test_killed_mid_backfill_and_run_again_it_stores_every_point_once(pool
     stored_before = await pool.fetchval("SELECT count(*) FROM quotes_history WHERE run_id = $1", partial["id"])
     asked_before = len(history_requests(gecko))
 
-    gecko.faults = []
+    gecko.series.delay = 0
     process = await _start(database_url, gecko, "--days", "4")
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()

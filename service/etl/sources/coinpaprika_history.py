@@ -10,7 +10,9 @@ from urllib.parse import quote
 from service.etl import normalize as n
 from service.etl.drift import Expectation
 from service.etl.records import Reject, SourceError
-from service.etl.sources.history import EPOCH, Coin, HistorySource, Point, Tier, number_text, raw_text
+from service.etl.sources.history import Coin, HistorySource, Point, Tier
+from service.etl.sources.history_spans import EPOCH
+from service.etl.sources.history_values import number_text, raw_text
 from service.jsonutil import loads_digits
 
 NAME = "coinpaprika"

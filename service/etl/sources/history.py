@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
 from service import metrics
@@ -17,20 +17,20 @@ from service.etl import drift
 from service.etl.normalize import Invalid, not_future
 from service.etl.records import Batch, DriftError, Reject
 from service.etl.sources.api_stager import ApiRecords, HistoryStager
+from service.etl.sources.history_spans import (Span, cut, floor, from_position, merge, minus, seconds, to_position,
+                                               whole_buckets)
+from service.etl.sources.history_values import raw_text
 from service.etl.upstream import Upstream, UpstreamRefused
 from service.gaps import find_gaps
 from service.jsonutil import dumps
 
 log = logging.getLogger(__name__)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STREAM_PREFIX = "backfill:"
-# the stage_quotes columns a historical point fills (through stage_history); the others stay null
+# the stage_quotes columns a historical point fills (COPYed as text: HistoryStager); the others stay null
 HISTORY_COLUMNS = ("source", "coin_id", "observed_at", "match_key", "symbol", "name", "price_usd", "market_cap_usd",
                    "volume_24h_usd")
 # refusals that concern the coin or the window asked for (no such coin, beyond the plan), not the whole source
 _COIN_REFUSALS = (400, 402, 404)
-_RAW_LIMIT = 10_000
-_MAX_MAGNITUDE = 1e30  # as normalize.decimal: beyond it a figure is garbage, not a market value
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +67,14 @@ class Point:
     volume: str | None = None
 
 
-Span = tuple[datetime, datetime]
-
-
 class HistorySource:
     """A source's historical endpoint read coin by coin, window by window, into one batch per request."""
 
     name: str
     expectation: drift.Expectation
     prefetch = 4  # requests in flight ahead of the batch being stored (the token bucket still paces them)
+    group_points = 10_000  # points read from the answers stored in one batch, at most about
+    group_seconds = 2.0  # the longest an answer waits for others to be stored with
 
     def __init__(self, upstream: Upstream, pool, coins: Sequence[Coin], *, start: datetime, end: datetime,
                  future_tolerance: float):
@@ -111,17 +110,26 @@ class HistorySource:
         jobs = await self._jobs(checkpoints)
         ahead: deque[tuple[_Job, asyncio.Task | None]] = deque()
         refused: set[str] = set()
+        group: list[Batch] = []
+        since = 0.0
         try:
-            for job in jobs:
+            for number, job in enumerate(jobs, start=1):
                 ahead.append((job, self._start(job)))
-                while len(ahead) > self.prefetch:
+                while len(ahead) > self.prefetch or (number == len(jobs) and ahead):
                     batch = await self._next(ahead.popleft(), refused)
-                    if batch is not None:
-                        yield batch
-            while ahead:
-                batch = await self._next(ahead.popleft(), refused)
-                if batch is not None:
-                    yield batch
+                    if batch is None:
+                        continue
+                    if not group:
+                        since = time.monotonic()
+                    group.append(batch)
+                    # answers stored together up to a size or an age: each stored batch costs a transaction of
+                    # some twenty round trips, whatever its size
+                    if sum(b.payload.read for b in group) >= self.group_points \
+                            or time.monotonic() - since >= self.group_seconds:
+                        yield _together(group)
+                        group = []
+            if group:
+                yield _together(group)
         finally:
             for _, task in ahead:
                 if task is not None:
@@ -172,21 +180,21 @@ class HistorySource:
         jobs, total = [], len(self.coins)
         for index, coin in enumerate(self.coins):
             stream = STREAM_PREFIX + coin.coin_id
-            asked = _span(checkpoints.get(stream))
+            asked = from_position(checkpoints.get(stream))
             end = min(self.end, coin.latest)
-            done = _merge(asked, (self.start, end)) if self.start < end else asked or (end, end)
+            done = merge(asked, (self.start, end)) if self.start < end else asked or (end, end)
             pieces: dict[Tier, list[Span]] = {}
             for tier, (lo, hi) in gaps_by_coin[coin.coin_id]:
-                pieces.setdefault(tier, []).extend(_whole_buckets(
-                    _minus((max(lo, _floor(self.start, tier.step)), min(hi, end)), asked), tier.step))
+                pieces.setdefault(tier, []).extend(whole_buckets(
+                    minus((max(lo, floor(self.start, tier.step)), min(hi, end)), asked), tier.step))
             # a window covers as many gaps as it can hold: a coin missing one hour in fifty is one request
-            windows = [(tier, *window) for tier, spans in pieces.items() for window in _cut(spans, tier.window)]
+            windows = [(tier, *window) for tier, spans in pieces.items() for window in cut(spans, tier.window)]
             base = {"coins_total": total, "coin": coin.coin_id}
             if not windows:
                 jobs.append(_Job(coin, stream, done, done, None, True, index, base))
             for number, window in enumerate(windows, start=1):
                 last = number == len(windows)
-                position = done if last else _merge(asked, (self.start, window[2]))
+                position = done if last else merge(asked, (self.start, window[2]))
                 jobs.append(_Job(coin, stream, position, done, window, last, index, base))
         return jobs
 
@@ -205,7 +213,7 @@ class HistorySource:
         fetched_at = datetime.now(timezone.utc)
         not_after = fetched_at + timedelta(seconds=self.future_tolerance)
         step = tier.step
-        empty = {bucket for lo, hi in missing for bucket in range(_seconds(lo), _seconds(hi), step)}
+        empty = {bucket for lo, hi in missing for bucket in range(seconds(lo), seconds(hi), step)}
         quotes, skipped = [], 0
         name, coin_id, match_key, symbol, coin_name = self.name, coin.coin_id, coin.match_key, coin.symbol, coin.name
         for point in points:
@@ -213,7 +221,8 @@ class HistorySource:
                 try:
                     not_future(point.observed_at, not_after, "timestamp")
                 except Invalid as exc:
-                    rejects.append(Reject(coin_id, raw_text(point_raw(point)), str(exc)))
+                    rejects.append(Reject(coin_id, raw_text({"timestamp": point.observed_at.isoformat(),
+                                                             "price": point.price}), str(exc)))
                     continue
             bucket = point.epoch - point.epoch % step
             if bucket not in empty:
@@ -226,18 +235,41 @@ class HistorySource:
                            point.market_cap, point.volume))
         text = body.decode("utf-8", "replace")
         if "\\u0000" in text:  # jsonb holds no NUL: the payload as parsed, written back, instead
-            text = _json(payload)
+            text = dumps(payload).decode()
         digest = hashlib.blake2b(body, digest_size=16).digest()
         raw = ((name, fetched_at, coin_id, digest, text),)
         records = ApiRecords(read=len(points) + len(rejects), columns=HISTORY_COLUMNS, quotes=tuple(quotes),
                              rejects=tuple(rejects), raw=raw, skipped=skipped)
-        return Batch(stream=job.stream, position=_position(job.position), payload=records, pages=1,
+        return Batch(stream=job.stream, position=to_position(job.position), payload=records, pages=1,
                      bytes=len(body), drift=found, progress=job.progress(self.requests))
 
     def _empty(self, stream: str, position: Span, progress: dict, rejects: tuple[Reject, ...] = ()) -> Batch:
         records = ApiRecords(read=len(rejects), columns=HISTORY_COLUMNS, quotes=(), rejects=rejects, raw=(),
                              skipped=0)
-        return Batch(stream=stream, position=_position(position), payload=records, progress=progress)
+        return Batch(stream=stream, position=to_position(position), payload=records, progress=progress)
+
+
+def _together(batches: list[Batch]) -> Batch:
+    """Several answers' batches as one: their records in order, each coin's checkpoint, the last progress."""
+    if len(batches) == 1:
+        return batches[0]
+    last = batches[-1]
+    positions = {b.stream: b.position for b in batches}
+    positions.pop(last.stream)
+    found: dict[str, Any] = {}
+    for batch in batches:
+        for key, value in batch.drift.items():
+            if isinstance(value, list):
+                found.setdefault(key, []).extend(v for v in value if v not in found[key])
+            else:
+                found[key] = value
+    records = [b.payload for b in batches]
+    payload = ApiRecords(read=sum(r.read for r in records), columns=HISTORY_COLUMNS,
+                         quotes=tuple(q for r in records for q in r.quotes),
+                         rejects=tuple(x for r in records for x in r.rejects),
+                         raw=tuple(x for r in records for x in r.raw), skipped=sum(r.skipped for r in records))
+    return Batch(stream=last.stream, position=last.position, payload=payload, pages=sum(b.pages for b in batches),
+                 bytes=sum(b.bytes for b in batches), drift=found, progress=last.progress, more_positions=positions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,122 +288,3 @@ class _Job:
     def progress(self, requests: int, finished: bool = False) -> dict:
         done = self.index + 1 if self.last or finished else self.index
         return {**self.base, "coins_done": done, "coins_left": self.base["coins_total"] - done, "requests": requests}
-
-
-def raw_text(value: Any) -> str:
-    """A refused value as a reject keeps it: its JSON, cut to the rejects' limit."""
-    return _json(value)[:_RAW_LIMIT]
-
-
-def point_raw(point: Point) -> dict:
-    return {"timestamp": point.observed_at.isoformat(), "price": point.price}
-
-
-def from_milliseconds(value: Any) -> datetime:
-    """A Unix time in milliseconds (CoinGecko's), exactly to the millisecond."""
-    if type(value) is not int:
-        if isinstance(value, str):  # a float's text (loads_digits), e.g. 1711846862345.0
-            try:
-                value = Decimal(value)
-            except ArithmeticError:
-                raise Invalid(f"timestamp is not a time in milliseconds: {value!r}") from None
-        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(f"timestamp is not a time in milliseconds: {value!r}")
-    if not 0 <= value < 10 ** 14:
-        raise Invalid(f"timestamp is out of range: {value!r}")
-    seconds, milliseconds = divmod(value, 1000)
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=milliseconds * 1000)
-
-
-def _seconds(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(seconds=1)
-
-
-def _floor(moment: datetime, step: int) -> datetime:
-    """The start of the bucket of `step` seconds holding `moment`."""
-    return EPOCH + timedelta(seconds=_seconds(moment) // step * step)
-
-
-def _minus(gap: Span, asked: Span | None) -> list[Span]:
-    """The parts of `gap` outside the span already asked for."""
-    if asked is None or asked[1] <= gap[0] or gap[1] <= asked[0]:
-        return [gap]
-    return [piece for piece in ((gap[0], asked[0]), (asked[1], gap[1])) if piece[0] < piece[1]]
-
-
-def _whole_buckets(pieces: list[Span], step: int) -> list[Span]:
-    """Each piece shrunk to the whole buckets it holds (a piece cut mid-bucket by the span asked for before)."""
-    out = []
-    for lo, hi in pieces:
-        first = _floor(lo, step)
-        if first < lo:
-            first += timedelta(seconds=step)
-        last = _floor(hi, step)
-        if first < last:
-            out.append((first, last))
-    return out
-
-
-def _cut(missing: list[Span], width: timedelta) -> list[tuple[datetime, datetime, list[Span]]]:
-    """Windows of at most `width`, in time order, each the hull of the missing spans (or parts) it holds."""
-    windows: list[tuple[datetime, datetime, list[Span]]] = []
-    for lo, hi in sorted(missing):
-        while lo < hi:
-            if windows and lo < windows[-1][0] + width:
-                start, _, pieces = windows[-1]
-                end = min(hi, start + width)
-                pieces.append((lo, end))
-                windows[-1] = (start, end, pieces)
-            else:
-                end = min(hi, lo + width)
-                windows.append((lo, end, [(lo, end)]))
-            lo = end
-    return windows
-
-
-def _merge(asked: Span | None, new: Span) -> Span:
-    """The span asked for so far: the two together when they touch, else the newer one alone (asking again for
-    a span is only a wasted request, never a missed one)."""
-    if asked is None or asked[1] < new[0] or new[1] < asked[0]:
-        return new
-    return (min(asked[0], new[0]), max(asked[1], new[1]))
-
-
-def _span(position: Mapping[str, Any] | None) -> Span | None:
-    try:
-        return (datetime.fromisoformat(position["from"]), datetime.fromisoformat(position["to"]))
-    except (TypeError, KeyError, ValueError):
-        return None
-
-
-def _position(span: Span) -> dict[str, str]:
-    return {"from": span[0].isoformat(), "to": span[1].isoformat()}
-
-
-def _json(value: Any) -> str:
-    return dumps(value).decode()
-
-
-def number_text(value: Any, field: str, *, required: bool = False, positive: bool = False) -> str | None:
-    """A JSON number as its digits (as loads_digits reads it: a float's text, an int), judged as normalize.decimal
-    judges one: finite, below 1e30 in magnitude, not negative (a price not zero either)."""
-    if value is None:
-        if required:
-            raise Invalid(f"{field} is missing")
-        return None
-    kind = type(value)
-    if kind is int:
-        magnitude, value = value, str(value)
-    elif kind is str and value and (value[0].isdigit() or value[0] == "-"):  # a JSON number's text
-        magnitude = float(value)
-    else:
-        raise Invalid(f"{field} is not a number: {value!r}")
-    if not -_MAX_MAGNITUDE < magnitude < _MAX_MAGNITUDE:
-        raise Invalid(f"{field} is out of range: {value}")
-    if magnitude < 0:
-        raise Invalid(f"{field} is negative: {value}")
-    if positive and magnitude == 0:
-        raise Invalid(f"{field} is zero")
-    return value
