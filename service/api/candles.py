@@ -1,7 +1,6 @@
 """GET /candles: OHLC buckets of one asset's history per source, computed by PostgreSQL, paged by a keyset cursor."""
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
@@ -40,8 +39,7 @@ async def get_candles(request: web.Request) -> web.StreamResponse:
         rows = await request.app[READER].fetch(
             SQL.select_candles_page_json, symbol, query.get("source"), INTERVALS[interval],
             query.get("from_", series.EARLIEST), query.get("to", series.LATEST), *after, limit + 1)
-    # PostgreSQL writes each candle's JSON: the prices keep the digits the sources gave
-    page = orjson.Fragment("[" + ",".join([row["json"] for row in rows[:limit]]) + "]")
+    page = series.json_page(rows, limit)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -1,7 +1,6 @@
 """GET /history: one asset's observations over time, paged by an opaque keyset cursor."""
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 from aiohttp_apispec import docs, querystring_schema, response_schema
 
@@ -36,8 +35,7 @@ async def get_history(request: web.Request) -> web.StreamResponse:
         rows = await request.app[READER].fetch(
             SQL.select_history_page_json, symbol, query.get("source"), query.get("from_", series.EARLIEST),
             query.get("to", series.LATEST), *after, limit + 1)
-    # PostgreSQL writes each row's JSON: no Decimal or datetime is decoded, no dict built, no number re-printed
-    page = orjson.Fragment("[" + ",".join([row["json"] for row in rows[:limit]]) + "]")
+    page = series.json_page(rows, limit)
     next_cursor = None
     # a page stops early where a coin's probe ran out (see the SQL): then it may be short and still go on
     if len(rows) > limit or (rows and rows[0]["cut"]):

@@ -26,8 +26,9 @@ from service.web.validation import validate
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 COMPRESS_MIN_BYTES = 1024
-# below this a cached body is one copy (one send); above, its head and rest go as two sends, never copied
-SPLICE_MIN_BYTES = 16 * 1024
+# below this a cached body is copied behind its head and sent once; above, head and rest go as two sends, the
+# rest never copied (measured: a 100 KB page costs 25 % less CPU this way, a 26 KB one more: the second send)
+SPLICE_MIN_BYTES = 64 * 1024
 LOGGED_CHARS = 200
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()

@@ -129,3 +129,30 @@ async def test_two_spellings_of_one_query_share_one_cached_answer_and_etag(loade
     assert first.headers["ETag"] == second.headers["ETag"]
     again = await client.get("/history?symbol=C0&limit=2&source=csv", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status == 304
+
+
+async def test_a_remembered_validation_hands_each_request_its_own_values(loaded):
+    client, _ = loaded
+    from service.web import validation
+
+    first = await (await client.get("/runs?limit=1&source=CSV")).json()
+    assert any(url == "/runs?limit=1&source=CSV" for _, url in validation._remembered)
+    # the second request takes the remembered values: the same answer, and a 400 stays a 400 every time
+    second = await (await client.get("/runs?limit=1&source=CSV")).json()
+    assert first["data"] == second["data"] and len(second["data"]) == 1
+    for _ in range(2):
+        status, error = await error_of(client, "/runs?limit=1&source=nope")
+        assert status == 400 and "source" in error["fields"]
+
+
+async def test_head_of_a_cached_route_has_the_get_length_and_no_body(loaded):
+    client, _ = loaded
+    plain = {"Accept-Encoding": "identity"}
+    got = await client.get("/data?limit=3", headers=plain)
+    head = await client.head("/data?limit=3", headers=plain)
+    assert head.status == 200 and await head.read() == b""
+    assert head.headers["Content-Type"].startswith("application/json")
+    length = len(await got.read())
+    assert int(got.headers["Content-Length"]) == length
+    # the same body but its head: api_latency_ms may take another digit or two
+    assert abs(int(head.headers["Content-Length"]) - length) < 8

@@ -5,7 +5,8 @@
 Loads `coins` coins that all share the symbol DUP, hourly for `hours` hours (600 x 3400 = 2.04M history rows),
 plus one ordinary coin BTC, through the service's own CSV ETL; starts `python -m service` on it; then sends each
 request `requests` times, one at a time, every one with a different `from` before the data so the response cache
-cannot answer (a cache-busting `&cb=N` is shown too: it is now a cache hit). /history's worst case is also timed
+cannot answer (the worst /history spelled another way is shown too: a cache hit, the cache keys on the validated
+query; an unknown parameter such as `&cb=N` is a 400). /history's worst case is also timed
 straight against PostgreSQL with the query main used before (the page per coin) for the before/after figure.
 """
 from __future__ import annotations
@@ -48,9 +49,10 @@ async def time_requests(base_url: str, target: str, count: int, *, bust: bool = 
             url = f"{base_url}{target}"
             if "cursor=" in target:  # the cursor carries `from`; another page size is another answer
                 url = url.replace("limit=1000", f"limit={1000 - i}")
-            elif bust:  # a distinct known parameter: a real miss, same rows
-                url += f"&from={(START - timedelta(seconds=i + 1)).strftime('%Y-%m-%dT%H:%M:%SZ')}" \
-                    if target.startswith("/history") else f"&cb={i}"
+            elif bust and target.startswith("/history"):  # a distinct known parameter: a real miss, same rows
+                url += f"&from={(START - timedelta(seconds=i + 1)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            elif bust and target.startswith("/data"):
+                url += f"&max_price={10**15 + i}"
             started = time.perf_counter()
             async with session.get(url) as response:
                 await response.read()
@@ -109,7 +111,7 @@ async def measure(base_url: str, dsn: str, requests: int, coins: int) -> list[tu
         ("/history", "worst, 20 pages in (cursor)", middle),
         ("/data", "typical: limit=50", "/data?limit=50"),
         ("/data", "worst: limit=500&sort=-volume_24h_usd&page=2", "/data?limit=500&sort=-volume_24h_usd&page=2"),
-        ("/stats", "every call (not cached)", "/stats?x=1"),
+        ("/stats", "every call (not cached)", "/stats"),
         ("/runs", "worst: limit=200", "/runs?limit=200"),
     ]
     results = []
@@ -117,8 +119,9 @@ async def measure(base_url: str, dsn: str, requests: int, coins: int) -> list[tu
         timings = await time_requests(base_url, target, requests)
         results.append((route, label, timings))
     await _one(base_url, "/history?symbol=DUP&limit=1000")  # primes the cache
-    hits = [await _one(base_url, f"/history?symbol=DUP&limit=1000&cb={i}") for i in range(requests)]
-    results.append(("/history", "worst + &cb=N (a cache hit now)", hits))
+    spellings = ("/history?symbol=dup&limit=1000", "/history?limit=1000&symbol=DUP", "/history?symbol=Dup&limit=1000")
+    hits = [await _one(base_url, spellings[i % len(spellings)]) for i in range(requests)]
+    results.append(("/history", "worst, spelled another way (a cache hit)", hits))
     old = old_history_sql()
     if old:
         from service.sql import SQL
