@@ -13,8 +13,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service import metrics
 from service.api.openapi import errors
-from service.api.schemas import SYMBOL_RULES, IsoMoment, QuerySchema
-from service.api.stream import LowerCase
+from service.api.schemas import SYMBOL_RULES, IsoMoment, Name, QuerySchema
 from service.web.errors import ApiError
 from service.web.headers import add_headers
 from service.web.keys import EXPORT_SLOTS, QUERY, READER, SETTINGS
@@ -69,13 +68,13 @@ class ExportQuery(QuerySchema):
                        "midnight UTC), e.g. 2026-11-01", "example": "2026-11-01T00:00:00Z"})
     to = IsoMoment(required=True, default_timezone=timezone.utc, metadata={
         "description": "Latest observed_at, inclusive (ISO-8601, as `from`)", "example": "2026-12-01T00:00:00Z"})
-    source = LowerCase(validate=validate.OneOf(KNOWN_SOURCES),
-                       metadata={"description": "Only this source's observations, e.g. csv"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's observations, e.g. csv"})
     symbol = fields.String(validate=SYMBOL_RULES,
                            metadata={"description": "Only this symbol's observations, case-insensitive, e.g. BTC"})
-    format = LowerCase(load_default="csv", validate=validate.OneOf(tuple(FORMATS)),
-                       metadata={"description": "csv (a header row, then one row per observation) or ndjson "
-                                                "(one /history record per line)"})
+    format = Name(load_default="csv", validate=validate.OneOf(tuple(FORMATS)),
+                  metadata={"description": "csv (a header row, then one row per observation) or ndjson "
+                                           "(one /history record per line)"})
 
     @validates_schema
     def ordered_range(self, data, **_):

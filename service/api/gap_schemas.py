@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from service.api.schemas import SYMBOL_RULES, Envelope, IsoMoment, QuerySchema
+from service.api.schemas import SYMBOL_RULES, Envelope, IsoMoment, Name, QuerySchema
 from service.gaps import INTERVALS
 from service.settings import KNOWN_SOURCES
 
@@ -14,8 +14,8 @@ class GapsQuery(QuerySchema):
     refused = {"cursor": "/gaps answers in one page; narrow it with from, to or limit"}
     symbol = fields.String(required=True, validate=SYMBOL_RULES, metadata={
         "description": "The asset's symbol, case-insensitive", "example": "BTC"})
-    source = fields.String(validate=validate.OneOf(KNOWN_SOURCES),
-                           metadata={"description": "Only this source's coins, e.g. coingecko"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's coins, e.g. coingecko"})
     interval = fields.String(load_default="1h", validate=validate.OneOf(tuple(INTERVALS)),
                              metadata={"description": "Bucket width; buckets are aligned from the Unix epoch"})
     from_ = IsoMoment(data_key="from", default_timezone=timezone.utc, metadata={

@@ -10,7 +10,7 @@ from aiohttp_apispec import docs, querystring_schema
 from marshmallow import fields, validate
 
 from service.api.openapi import errors
-from service.api.schemas import SYMBOL_RULES, QuerySchema
+from service.api.schemas import SYMBOL_RULES, Name, QuerySchema
 from service.change_feed import ChangeFeed, Subscriber
 from service.web.errors import ApiError
 from service.web.headers import add_headers
@@ -26,16 +26,9 @@ RECONNECT_MS = 3000  # what EventSource waits before reconnecting after a cut
 RETRY_AFTER_FULL = "10"
 
 
-class LowerCase(fields.String):
-    """A name filter: `source=CSV` is `source=csv`."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
-
-
 class StreamQuery(QuerySchema):
-    source = LowerCase(validate=validate.OneOf(KNOWN_SOURCES),
-                       metadata={"description": "Only this source's changes, e.g. coingecko"})
+    source = Name(validate=validate.OneOf(KNOWN_SOURCES),
+                  metadata={"description": "Only this source's changes, e.g. coingecko"})
     symbol = fields.String(validate=SYMBOL_RULES,
                            metadata={"description": "Only this symbol's changes, case-insensitive, e.g. BTC"})
 

@@ -31,7 +31,24 @@ INVALID = [
     ("/compare-runs?a={run}&b={run}", "/compare-runs?a={run}&b={run}&c=1", "c"),
     ("/rejects", "/rejects?page=2", "page"),
     ("/rejects", "/rejects?run_id=x", "run_id"),
+    ("/gaps?symbol=C0", "/gaps?symbol=C0&interval=7m", "interval"),
+    ("/gaps?symbol=C0", "/gaps?symbol=C0&sorce=csv", "sorce"),
+    ("/identity/candidates", "/identity/candidates?limit=0", "limit"),
+    ("/identity/candidates", "/identity/candidates?page=2", "page"),
 ]
+# routes that answer something other than one JSON document: their own tests cover their parameters
+NOT_JSON = {"/metrics", "/dashboard", "/dashboard/static", "/docs", "/docs/static", "/api/docs/swagger.json",
+            "/stream", "/export/history"}
+
+
+def test_every_json_route_is_in_the_list_above(app_routes):
+    listed = {valid.split("?")[0].replace("{run}", "{id}").replace("/C0", "/{symbol}") for valid, _, _ in INVALID}
+    assert app_routes - NOT_JSON == listed
+
+
+@pytest.fixture
+def app_routes(client) -> set[str]:
+    return {route.resource.canonical for route in client.app.router.routes() if route.method == "GET"}
 
 
 @pytest.fixture
@@ -80,6 +97,7 @@ async def test_an_unknown_parameter_is_a_400_naming_it_with_the_closest_known_na
     ("/rejects?source=CSV", "/rejects?source=csv"),
     ("/runs?source=CSV&status=SUCCESS", "/runs?source=csv&status=success"),
     ("/assets/c2", "/assets/C2"),
+    ("/gaps?symbol=c0&source=CSV", "/gaps?symbol=C0&source=csv"),
 ])
 async def test_name_filters_are_case_insensitive(loaded, upper, lower):
     client, _ = loaded
