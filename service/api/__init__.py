@@ -1,4 +1,5 @@
-"""The HTTP API: one module per resource."""
+"""The HTTP API: one module per resource (schemas and paging helpers beside them); ROUTES is where every route
+table is registered. Each route declares its policies on its handler (service.web.policies)."""
 from __future__ import annotations
 
 from service.api import (

@@ -57,20 +57,19 @@ async def front(request: web.Request, handler) -> web.StreamResponse:
     request[REQUEST_START] = start = time.perf_counter()
     status = 500
     try:
-        response = _refused(request) or preflight(request) or _limited(request)
-        if response is None:
-            try:
-                response = await _answer(request, handler)
-            except asyncio.CancelledError:
+        try:
+            response = _refused(request) or preflight(request) or _limited(request) \
+                or await _answer(request, handler)
+        except asyncio.CancelledError:
+            raise
+        except web.HTTPException as exc:
+            if exc.status_code < 400:  # a redirect: aiohttp sends it, with our headers
+                add_headers(request, exc)
+                exc.headers["X-Request-ID"] = request_id
                 raise
-            except web.HTTPException as exc:
-                if exc.status_code < 400:  # a redirect: aiohttp sends it, with our headers
-                    add_headers(request, exc)
-                    exc.headers["X-Request-ID"] = request_id
-                    raise
-                response = error_response(request, exc)
-            except Exception as exc:
-                response = error_response(request, exc)
+            response = error_response(request, exc)
+        except Exception as exc:
+            response = error_response(request, exc)
         status = response.status
         if not response.prepared:  # a streamed answer (/stream, /export) took its headers before it began
             add_headers(request, response)
