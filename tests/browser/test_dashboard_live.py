@@ -1,5 +1,6 @@
-"""The dashboard with the routes that land beside it: quotes from /stream update the market table without a reload,
-/gaps shades the missing buckets of the price chart. Both routes are stand-ins speaking the contract's format."""
+"""The dashboard's live parts: quotes from /stream update the market table without a reload, /gaps shades the missing
+buckets of the price chart. Both routes answer through stand-ins speaking the contract's format (after the real
+routes' validation), so the page meets a known quote and a known gap."""
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,9 @@ NEW_PRICE = "12345.678"
 
 
 def with_stand_ins(app: web.Application, gap: dict, go: threading.Event) -> list[str]:
-    """Adds /stream (once `go` is set, one `event: quote`: coinpaprika's BTC at NEW_PRICE, then keep-alive
-    comments) and /gaps to `app` and to its OpenAPI document, which is how the page learns a route exists;
-    returns what /gaps was asked."""
+    """Answers /stream (once `go` is set, one `event: quote`: coinpaprika's BTC at NEW_PRICE, then keep-alive
+    comments) and /gaps with stand-ins, so the page meets a known quote and a known gap; returns what /gaps was
+    asked."""
     asked: list[str] = []
 
     async def stream(request: web.Request) -> web.StreamResponse:
@@ -45,10 +46,14 @@ def with_stand_ins(app: web.Application, gap: dict, go: threading.Event) -> list
         asked.append(request.query_string)
         return web.json_response({"request_id": "x", "data": [gap]})
 
-    app.router.add_get("/stream", stream)
-    app.router.add_get("/gaps", gaps)
-    for path in ("/stream", "/gaps"):
-        app["swagger_dict"]["paths"][path] = {"get": {"responses": {"200": {"description": "stand-in"}}}}
+    stand_ins = {"/stream": stream, "/gaps": gaps}
+
+    @web.middleware
+    async def answer_with_stand_ins(request: web.Request, handler):
+        # the innermost middleware: the real routes validate the query, then the stand-ins answer
+        return await stand_ins.get(request.path, handler)(request)
+
+    app.middlewares.append(answer_with_stand_ins)
     return asked
 
 
