@@ -10,6 +10,7 @@ from aiohttp import web
 
 from service import db, metrics, partitions
 from service.api import ROUTES, openapi
+from service.api.health import HEALTH_MAX_AGE_SECONDS
 from service.api.stream import close_streams
 from service.change_feed import ChangeFeed
 from service.etl.identity.links import apply_curated_links
@@ -48,7 +49,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[RATE_LIMITER] = ClientRateLimiter(settings.api_rate_limit)
     app[RESPONSE_CACHE] = ResponseCache()
-    app[HEALTH_CHECK] = Shared()
+    app[HEALTH_CHECK] = Shared(max_age_seconds=HEALTH_MAX_AGE_SECONDS)
     app[ADMIN_COOLDOWN] = TriggerCooldown(settings.etl_trigger_cooldown_seconds)
     app[EXPORT_SLOTS] = ExportSlots(settings.export_max_concurrent)
     for table in ROUTES:
@@ -101,7 +102,7 @@ async def change_listener(app: web.Application) -> AsyncIterator[None]:
         app[SNAPSHOTS].invalidate()
         app[CHANGE_FEED].changed()
 
-    task = asyncio.create_task(listen_forever(app[DSN], data_changed))
+    task = asyncio.create_task(listen_forever(app[DSN], data_changed, on_heard=app[HEALTH_CHECK].invalidate))
     try:
         yield
     finally:

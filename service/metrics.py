@@ -1,4 +1,5 @@
-"""Prometheus metrics of the process: HTTP traffic, ETL runs and rows, the database pool, standbys, partitions."""
+"""Prometheus metrics of the process: ETL runs and rows, the database pool, standbys, partitions, backfills,
+streams and exports (HTTP traffic is counted by service.web.traffic)."""
 from __future__ import annotations
 
 import time
@@ -8,10 +9,7 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 # `*_created` series double the output and no dashboard or alert of ours reads them
 disable_created_metrics()
 
-HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["method", "route", "status"])
-HTTP_LATENCY = Histogram(
-    "http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+# HTTP traffic is counted by service.web.traffic
 ETL_RUNS = Counter("etl_runs_total", "ETL runs finished", ["source", "status"])
 ETL_ROWS = Counter("etl_rows_total", "Rows stored by the ETL", ["source", "outcome"])
 ETL_DURATION = Histogram(

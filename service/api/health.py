@@ -21,6 +21,9 @@ from service.web.policies import unlimited
 from service.web.responses import body_rest, spliced_response
 
 routes = web.RouteTableDef()
+# how long one check answers for at most; any change heard of (a run written, data stored, the database lost)
+# ends it at once (service.listener), so this bounds only what no notification tells: the clock, the standbys
+HEALTH_MAX_AGE_SECONDS = 1.0
 # "since start-up": a source must have succeeded (on any replica) after this process started to count as healthy
 STARTED_AT = datetime.now(timezone.utc)
 
@@ -75,8 +78,9 @@ class Health(Schema):
       description="200 `healthy`, or 200 `degraded` while a source has not succeeded since this process "
                   "started, its latest run failed or its data is stale: its newest observation is older than "
                   "`stale_after_seconds` (each named in `problems`); 503 `unhealthy` when the database does not "
-                  "answer. `next_run_at` is when the scheduler starts its next run. Never rate-limited. Requests "
-                  "arriving while a check runs share its answer (`checked_at`).")
+                  "answer. `next_run_at` is when the scheduler starts its next run. Never rate-limited. One check "
+                  "(`checked_at`) answers every request for up to a second, until anything it read changes: a run "
+                  "is written, data is stored, the database connection is lost.")
 @response_schema(Health, 200, description="healthy or degraded")
 @response_schema(Health, 503, description="The database does not answer")
 @querystring_schema(NoQuery)

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from service import SERVICE_NAME
 from service.web.keys import POLICIES, SETTINGS
+from service.web.policies import Policy
 
 # HTML pages (service.web.policies.page) served by the service itself: everything they load comes from us,
 # nothing may frame them
@@ -26,16 +27,17 @@ _ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
 _CORS_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
 
 
-def add_headers(request: web.Request, response: web.StreamResponse | web.HTTPException) -> None:
+def add_headers(request: web.Request, response: web.StreamResponse | web.HTTPException,
+                policy: Policy | None = None) -> None:
     """The front middleware calls it for every answer the application makes, errors and cache hits included."""
     headers = response.headers
     headers.update(_ALWAYS)
-    path = request.path
-    policies = request.app[POLICIES]
-    if policies.is_page(path):
+    if policy is None:
+        policy = request.app[POLICIES].of_request(request)
+    if policy.page:
         for name, value in _PAGE_POLICY.items():
             headers.setdefault(name, value)
-    if policies.is_no_store(path):
+    if policy.no_store:
         headers["Cache-Control"] = "no-store"
     elif "Origin" in request.headers and request.method in CORS_METHODS:
         allowed = allowed_origin(request)
@@ -51,7 +53,7 @@ def preflight(request: web.Request) -> web.Response | None:
     """The answer to a browser's OPTIONS before a cross-origin read; None for anything else (POST /etl/run's
     preflight included, which then gets no CORS headers: browsers on other sites never call it)."""
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers \
-            or request.app[POLICIES].is_no_store(request.path):
+            or request.app[POLICIES].of_request(request).no_store:
         return None
     wanted = request.headers["Access-Control-Request-Method"].upper()
     allowed = allowed_origin(request)

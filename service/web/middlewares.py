@@ -11,7 +11,6 @@ import time
 
 from aiohttp import web
 
-from service import metrics
 from service.logs import request_id_var
 from service.settings import Settings
 from service.web.cache import Entry
@@ -19,9 +18,10 @@ from service.web.clients import client_address
 from service.web.errors import envelope, error_response
 from service.web.headers import add_headers, preflight
 from service.web.keys import POLICIES, RATE_LIMITER, RESPONSE_CACHE, SNAPSHOTS
-from service.web.policies import is_cached
+from service.web.policies import Policy
 from service.web.responses import BODY_REST, REQUEST_START, Spliced, cache_headers, generation_etag, head
-from service.web.validation import validate
+from service.web.traffic import TRAFFIC
+from service.web.validation import remembered, remembered_key, validate
 
 log = logging.getLogger("service.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -33,7 +33,6 @@ LOGGED_CHARS = 200
 # 32 hex digits like a uuid4's, without its cost: unique per process by the random half, per request by the count
 _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNT = itertools.count()
-_METRIC_CHILDREN: dict[tuple[str, str, int], tuple] = {}
 
 
 def chain(settings: Settings) -> list:
@@ -55,16 +54,17 @@ async def front(request: web.Request, handler) -> web.StreamResponse:
     request_id = sent if sent and _SANE_REQUEST_ID.match(sent) else new_request_id()
     token = request_id_var.set(request_id)
     request[REQUEST_START] = start = time.perf_counter()
+    policy = request.app[POLICIES].of_request(request)
     status = 500
     try:
         try:
-            response = _refused(request) or preflight(request) or _limited(request) \
-                or await _answer(request, handler)
+            response = _refused(request) or preflight(request) or _limited(request, policy) \
+                or _hit(request, policy) or await _answer(request, handler, policy)
         except asyncio.CancelledError:
             raise
         except web.HTTPException as exc:
             if exc.status_code < 400:  # a redirect: aiohttp sends it, with our headers
-                add_headers(request, exc)
+                add_headers(request, exc, policy)
                 exc.headers["X-Request-ID"] = request_id
                 raise
             response = error_response(request, exc)
@@ -72,13 +72,13 @@ async def front(request: web.Request, handler) -> web.StreamResponse:
             response = error_response(request, exc)
         status = response.status
         if not response.prepared:  # a streamed answer (/stream, /export) took its headers before it began
-            add_headers(request, response)
+            add_headers(request, response, policy)
             response.headers["X-Request-ID"] = request_id
         _maybe_gzip(request, response)
         return response
     finally:
         elapsed = time.perf_counter() - start
-        _observe(request, status, elapsed)
+        TRAFFIC.observe(request.method, policy.label, status, elapsed)
         if log.isEnabledFor(logging.INFO):
             log.info("request", extra={"method": request.method[:16], "path": _loggable(request.path),
                                        "status": status,
@@ -99,10 +99,10 @@ def _refused(request: web.Request) -> web.Response | None:
     return response
 
 
-def _limited(request: web.Request) -> web.Response | None:
+def _limited(request: web.Request, policy: Policy) -> web.Response | None:
     """429 past API_RATE_LIMIT (0: off) for this client address."""
     limiter = request.app[RATE_LIMITER]
-    if limiter.rate <= 0 or request.path in request.app[POLICIES].unlimited:
+    if limiter.rate <= 0 or policy.unlimited:
         return None
     wait = limiter.check(client_address(request))
     if wait:
@@ -111,16 +111,38 @@ def _limited(request: web.Request) -> web.Response | None:
     return None
 
 
-async def _answer(request: web.Request, handler) -> web.StreamResponse:
-    """Validation first, so the cache only ever answers what validation accepted: a GET of a cached route whose
-    validated query (its canonical key) got a 200 in this data generation is answered from memory, and an
-    If-None-Match naming that answer gets a 304 without computing it."""
+def _hit(request: web.Request, policy: Policy) -> web.Response | None:
+    """The answer from memory, when this very URL was validated before (so validation accepted it) and its
+    validated query (its canonical key) got a 200 in this data generation; a 304 when If-None-Match names it.
+    The fast path of most requests: no coroutine, nothing the handler would read is set up."""
+    if not policy.cached or request.method != "GET":
+        return None
+    key = remembered_key(request.match_info.handler, request.raw_path)
+    if key is None:
+        return None
+    app = request.app
+    cache = app[RESPONSE_CACHE]
+    entry = cache.get(key, app[SNAPSHOTS].generation)
+    if entry is None:
+        return None
+    cache.hits += 1
+    if entry.etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=cache_headers(entry.etag))
+    return _from_cache(request, entry)
+
+
+async def _answer(request: web.Request, handler, policy: Policy) -> web.StreamResponse:
+    """Validation first, so the cache only ever answers what validation accepted (_hit answered what it could): a
+    GET of a cached route is computed once per data generation and canonical query, and an If-None-Match naming
+    that answer gets a 304 without computing it."""
     route_handler = request.match_info.handler
     schemas = getattr(route_handler, "__schemas__", None)
     if schemas is None:
         return await handler(request)
-    key = await validate(request, route_handler, schemas)
-    if request.method != "GET" or not is_cached(route_handler):
+    key = remembered(request, route_handler)
+    if key is None:
+        key = await validate(request, route_handler, schemas)
+    if not policy.cached or request.method != "GET":
         return await handler(request)
     snapshots = request.app[SNAPSHOTS]
     cache = request.app[RESPONSE_CACHE]
@@ -195,23 +217,3 @@ def _maybe_gzip(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Vary"] = "Accept-Encoding"
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         response.enable_compression(web.ContentCoding.gzip)
-
-
-def _observe(request: web.Request, status: int, elapsed: float) -> None:
-    """The request's metrics; the labelled children are looked up once per (method, route, status)."""
-    key = (request.method, _route(request), status)
-    children = _METRIC_CHILDREN.get(key)
-    if children is None:
-        children = (metrics.HTTP_REQUESTS.labels(key[0], key[1], str(status)),
-                    metrics.HTTP_LATENCY.labels(key[0], key[1]))
-        if len(_METRIC_CHILDREN) < 10_000:  # methods are client-chosen: never an unbounded dict
-            _METRIC_CHILDREN[key] = children
-    children[0].inc()
-    children[1].observe(elapsed)
-
-
-def _route(request: web.Request) -> str:
-    resource = request.match_info.route.resource
-    if resource is None:
-        return "unmatched"
-    return resource.canonical

@@ -1,6 +1,7 @@
-"""What a route says about itself, by decorators on its handler, gathered once from the router at assembly: the
-answers the response cache keeps, the routes never rate-limited, the answers never stored, the HTML pages (and
-everything under their paths) that get the page headers. No path is written twice."""
+"""What a route says about itself, by decorators on its handler, gathered once from the router at assembly into one
+Policy per route: whether the response cache keeps its answers, whether it is never rate-limited, whether its
+answers are never stored, whether it is an HTML page (everything under a page's path gets the page headers too),
+and the name metrics give it. No path is written twice, and a request finds its route's policy by one lookup."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 _MARKS = ("cached", "unlimited", "no_store", "page")
+UNMATCHED = "unmatched"
 
 
 def _mark(name: str):
@@ -28,30 +30,44 @@ no_store = _mark("no_store")
 page = _mark("page")
 
 
-def is_cached(handler) -> bool:
-    return getattr(handler, "web_cached", False)
+@dataclass(frozen=True, slots=True)
+class Policy:
+    cached: bool = False
+    unlimited: bool = False
+    no_store: bool = False
+    page: bool = False
+    label: str = UNMATCHED  # the route as metrics and logs name it: its canonical path
 
 
-@dataclass(frozen=True)
 class Policies:
-    unlimited: frozenset[str] = frozenset()
-    no_store: tuple[str, ...] = ()
-    pages: tuple[str, ...] = ()
+    def __init__(self, by_route: dict[web.AbstractRoute, Policy], no_store: tuple[str, ...], pages: tuple[str, ...]):
+        self._by_route = by_route
+        self._no_store = no_store
+        self._pages = pages
 
     @classmethod
     def of(cls, router: web.UrlDispatcher) -> Policies:
-        paths: dict[str, set[str]] = {name: set() for name in _MARKS}
+        marked: dict[str, set[str]] = {name: set() for name in _MARKS}
         for route in router.routes():
             for name in _MARKS:
                 if getattr(route.handler, f"web_{name}", False):
-                    paths[name].add(route.resource.canonical)
-        return cls(frozenset(paths["unlimited"]), tuple(sorted(paths["no_store"])), tuple(sorted(paths["page"])))
+                    marked[name].add(route.resource.canonical)
+        no_store, pages = tuple(sorted(marked["no_store"])), tuple(sorted(marked["page"]))
+        by_route = {}
+        for route in router.routes():
+            path = route.resource.canonical
+            by_route[route] = Policy(cached=getattr(route.handler, "web_cached", False),
+                                     unlimited=path in marked["unlimited"], no_store=_under(path, no_store),
+                                     page=_under(path, pages), label=path)
+        return cls(by_route, no_store, pages)
 
-    def is_page(self, path: str) -> bool:
-        return _under(path, self.pages)
-
-    def is_no_store(self, path: str) -> bool:
-        return _under(path, self.no_store)
+    def of_request(self, request: web.Request) -> Policy:
+        """The matched route's policy; a request no route matched (404, 405) is judged by its path."""
+        policy = self._by_route.get(request.match_info.route)
+        if policy is None:
+            path = request.path
+            policy = Policy(no_store=_under(path, self._no_store), page=_under(path, self._pages))
+        return policy
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:

@@ -5,7 +5,6 @@ import hashlib
 import time
 from typing import Any
 
-import orjson
 from aiohttp import payload, web
 
 from service.jsonutil import dumps
@@ -31,9 +30,10 @@ def body_rest(fields: dict) -> bytes:
 
 
 def head(request: web.Request) -> bytes:
-    """`{"request_id":...,"api_latency_ms":...`: the two fields the contract puts first, fresh per request."""
-    return b'{"request_id":%b,"api_latency_ms":%b' % (
-        orjson.dumps(request_id_var.get()), orjson.dumps(elapsed_ms(request)))
+    """`{"request_id":...,"api_latency_ms":...`: the two fields the contract puts first, fresh per request. A
+    request id needs no JSON escaping (service.web.middlewares makes or accepts only [A-Za-z0-9._:-]), and a
+    rounded float's repr is its JSON."""
+    return ('{"request_id":"%s","api_latency_ms":%r' % (request_id_var.get(), elapsed_ms(request))).encode()
 
 
 def success_response(request: web.Request, fields: dict, *, status: int = 200, headers=None) -> web.Response:

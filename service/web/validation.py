@@ -17,28 +17,40 @@ _PLACES = {"querystring": QUERY, "match_info": PATH}
 _remembered: dict[tuple, tuple[tuple[tuple[str, dict], ...], str]] = {}
 
 
+def remembered_key(handler, raw_path: str) -> str | None:
+    """The canonical key validate() found for this very URL before; None when it has not (or did not keep it)."""
+    known = _remembered.get((handler, raw_path))
+    return None if known is None else known[1]
+
+
+def remembered(request: web.Request, handler) -> str | None:
+    """What validate() found for this very URL before, put in place again, and its canonical key; None when this
+    URL has not been validated yet (or not kept)."""
+    known = _remembered.get((handler, request.raw_path))
+    if known is None:
+        return None
+    values, key = known
+    for place, data in values:
+        request[place] = dict(data)  # a copy: a handler may not change what the next request reads
+    return key
+
+
 async def validate(request: web.Request, handler, schemas: list[dict]) -> str:
     """Puts each schema's validated values where its decorator said (request[QUERY], request[PATH]) and returns the
     canonical key of the validated query; a bad parameter raises the 400 (service.web.errors.validation_error)."""
     url = request.raw_path
-    known = _remembered.get((handler, url))
-    if known is None:
-        parser = request.app["_apispec_parser"]
-        values = []
-        for schema in schemas:
-            data = await parser.parse(schema["schema"], request, location=schema["location"], unknown=None)
-            place = _PLACES[schema["put_into"]]
-            values.append((place, data))
-            request[place] = data
-        key = canonical_key(request)
-        if len(url) <= MAX_REMEMBERED_URL:
-            if len(_remembered) >= MAX_REMEMBERED:
-                _remembered.clear()
-            _remembered[(handler, url)] = (tuple(values), key)
-        return key
-    values, key = known
-    for place, data in values:
-        request[place] = dict(data)  # a copy: a handler may not change what the next request reads
+    parser = request.app["_apispec_parser"]
+    values = []
+    for schema in schemas:
+        data = await parser.parse(schema["schema"], request, location=schema["location"], unknown=None)
+        place = _PLACES[schema["put_into"]]
+        values.append((place, data))
+        request[place] = data
+    key = canonical_key(request)
+    if len(url) <= MAX_REMEMBERED_URL:
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[(handler, url)] = (tuple(values), key)
     return key
 
 

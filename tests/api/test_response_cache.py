@@ -228,3 +228,19 @@ async def test_concurrent_health_checks_share_one_database_round_trip(client):
     assert [response.status for response in responses] == [200] * 20
     assert len({body["request_id"] for body in bodies}) == 20
     assert len({body["checked_at"] for body in bodies}) < 20
+
+
+async def test_health_reuses_a_recent_check_until_a_run_is_written_anywhere(client, pool):
+    first = await (await client.get("/health")).json()
+    again = await (await client.get("/health")).json()
+    assert again["checked_at"] == first["checked_at"] and again["request_id"] != first["request_id"]
+    # written by another connection, as another replica's ETL or an operator would: the trigger's notification
+    # ends the reuse before the next request
+    run = await pool.fetchval("INSERT INTO etl_runs (source, status) VALUES ('csv', 'running') RETURNING id")
+    for _ in range(50):  # the notification travels through the server: allow it a moment, no more
+        body = await (await client.get("/health")).json()
+        if body["checked_at"] != first["checked_at"]:
+            break
+        await asyncio.sleep(0.01)
+    csv = next(s for s in body["sources"] if s["source"] == "csv")
+    assert csv["last_run"]["id"] == run and csv["last_run"]["status"] == "running"
