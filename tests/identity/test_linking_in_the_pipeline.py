@@ -177,7 +177,8 @@ async def test_runs_after_runs_keep_the_assets_the_rule_makes_as_prices_move(poo
     paprika.tickers = make_paprika_tickers(200, seed=5)
     gecko.coins = twins(paprika.tickers)
     await run(pool, id_settings, "coingecko", "coinpaprika")
-    assert await pool.fetchval("SELECT count(*) FROM asset_link_confirmed") == 400
+    judged = "SELECT count(*) FROM asset_sources WHERE judged_at IS NOT NULL"
+    assert await pool.fetchval(judged) == 0  # all 400 confirmed in SQL: nothing went to Python
 
     def expected():
         coins = [coin_of(normalize_ticker(t)) for t in paprika.tickers]
@@ -190,6 +191,26 @@ async def test_runs_after_runs_keep_the_assets_the_rule_makes_as_prices_move(poo
             for ticker in paprika.tickers[20:25]:
                 ticker["quotes"]["USD"]["price"] *= factor
         await run(pool, id_settings, "coinpaprika")
+        if hours == 1:  # prices moved by up to 3 %: still confirmed in SQL
+            assert await pool.fetchval(judged) == 0
         assert await _partition(pool) == expected(), hours
         assert len(await _partition(pool)) == (205 if factor == 3 else 200), hours  # five split, then back
         await assert_links_hold(pool)
+
+
+async def test_the_sql_check_confirms_names_alike_but_for_case_and_sends_namesakes_of_a_source_to_the_rule(
+        pool, id_settings, paprika):
+    await run(pool, id_settings, "coingecko")
+    usdt = next(t for t in paprika.tickers if t["id"] == "usdt-tether")
+    usdt["name"] = "TETHER"  # CoinGecko's is "Tether": the same name, case aside
+    await run(pool, id_settings, "coinpaprika")
+    query = "SELECT asset_id, link_reason, judged_at FROM asset_sources WHERE coin_id = $1"
+    row = await pool.fetchrow(query, "usdt-tether")
+    assert row["asset_id"] == await asset_of(pool, "coingecko", "tether")
+    assert row["judged_at"] is None and row["link_reason"].startswith("by the match key")  # confirmed in SQL
+    paprika.tickers.append({**usdt, "id": "usdt-tether-2"})  # a namesake of one source, every figure alike
+    await run(pool, id_settings, "coinpaprika")
+    for coin_id in ("tether", "usdt-tether", "usdt-tether-2"):  # three coins, two of one source: the rule decides
+        assert (await pool.fetchrow(query, coin_id))["judged_at"] is not None, coin_id
+    assert await asset_of(pool, "coinpaprika", "usdt-tether") != await asset_of(pool, "coinpaprika", "usdt-tether-2")
+    await assert_links_hold(pool)

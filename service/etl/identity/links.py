@@ -1,7 +1,7 @@
 """A link pass, in one transaction serialized with other passes: one query finds the coins in doubt
-(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
-with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons and ambiguous pairs
-that changed are written. A pass after a run costs what that run changed."""
+(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are, nothing written); the rule
+groups those coins, with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons
+and ambiguous pairs that changed are written. A pass after a run reads the symbols that run wrote."""
 from __future__ import annotations
 
 import logging
@@ -49,10 +49,12 @@ async def relink(connection, run_id: int | None = None, *, everything: bool = Fa
         await connection.execute(SQL.lock_asset_links)
         # a run's id is new to the planner's statistics, so it expects one row and probes per coin: hash joins
         nested_loops = await connection.fetchval(SQL.set_nested_loops, "off")
-        due_rows = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
+        found = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
         await connection.fetchval(SQL.set_nested_loops, nested_loops)
+        due_rows = [r for r in found if r["due"]]
         if not due_rows:
-            await _follow(connection, run_id, (), False)
+            if found:  # nothing to decide, but latest states that name another asset than their link
+                await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
         symbols = {r["symbol"] for r in due_rows}
         due = {(r["source"], r["coin_id"]) for r in due_rows}
