@@ -1,6 +1,7 @@
 -- Confirms in SQL the match key's links nothing puts in doubt, and returns the coins a link pass must decide in
 -- Python (due) and the coins whose latest state names another asset than their link (stale: the pass brings them
--- to it). $1 true: every coin is due. Else, among the coins whose latest state run $2 wrote (null: every coin):
+-- to it). $1 true: every coin is due. Else, among the coins whose latest state run $2 wrote (null: every coin),
+-- with $3 true every coin judged before is due (at start-up: a rule changed since decides them again), and:
 -- * a coin never judged (judged_at null) is due when its symbol or asset is in doubt: its symbol's coins (and its
 --   asset's) are not exactly one asset, one per source, all of one name (case aside), none judged, none named by a
 --   curated link, or two of them carry figures that could contradict; else the rule would link them as the match
@@ -79,6 +80,7 @@ WITH touched AS MATERIALIZED (
     WHERE $1::boolean
        OR t.judged_at IS NULL AND (t.symbol IN (SELECT symbol FROM doubtful_symbols)
                                    OR t.asset_id IN (SELECT asset_id FROM doubtful_assets))
+       OR $3::boolean AND t.judged_at IS NOT NULL
        OR t.moved AND (
            EXISTS (SELECT FROM quotes_latest AS o
                    WHERE o.symbol = t.symbol AND (o.source, o.coin_id) <> (t.source, t.coin_id))

@@ -214,3 +214,21 @@ async def test_the_sql_check_confirms_names_alike_but_for_case_and_sends_namesak
         assert (await pool.fetchrow(query, coin_id))["judged_at"] is not None, coin_id
     assert await asset_of(pool, "coinpaprika", "usdt-tether") != await asset_of(pool, "coinpaprika", "usdt-tether-2")
     await assert_links_hold(pool)
+
+
+async def test_links_an_earlier_rule_decided_are_decided_again_at_start_up(pool, id_settings):
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    bnb = await asset_of(pool, "coingecko", "binancecoin")
+    assert await asset_of(pool, "coinpaprika", "bnb-binance-coin") == bnb
+    # as the rule before source ids left them: "BNB" / "Binance Coin" judged apart, each alone
+    alone = await pool.fetchval("INSERT INTO assets (symbol, name, match_key) VALUES ('BNB', 'BNB', '@old') "
+                                "RETURNING id")
+    for table in ("asset_sources", "quotes_latest"):
+        await pool.execute(f"UPDATE {table} SET asset_id = $1 WHERE coin_id = 'binancecoin'", alone)
+    await pool.execute("UPDATE asset_sources SET link_reason = 'alone: no coin of another source is this asset by "
+                       "the rule' WHERE coin_id IN ('binancecoin', 'bnb-binance-coin')")
+    await apply_curated_links(pool, id_settings)  # start-up
+    assert await asset_of(pool, "coingecko", "binancecoin") == await asset_of(pool, "coinpaprika", "bnb-binance-coin")
+    reason = await pool.fetchval("SELECT link_reason FROM asset_sources WHERE coin_id = 'bnb-binance-coin'")
+    assert "ids agree" in reason
+    await assert_links_hold(pool)

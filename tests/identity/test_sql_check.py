@@ -80,9 +80,12 @@ async def test_the_sql_check_sends_to_python_exactly_the_coins_its_pairwise_defi
             "ath_price_usd, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             [(c["source"], c["coin_id"], c["observed_at"], c["asset_id"], c["symbol"], c["name"], c["price"],
               c["max_supply"], c["ath"], c["run_id"]) for c in coins])
-        rows = await connection.fetch(SQL.confirm_asset_links, False, RUN)
+        rows = await connection.fetch(SQL.confirm_asset_links, False, RUN, False)
+        at_start_up = await connection.fetch(SQL.confirm_asset_links, False, None, True)
     due = {r["coin_id"] for r in rows if r["due"]}
     expected = _expected_due(coins)
     assert due == expected
     assert 100 < len(expected) < len([c for c in coins if c["run_id"] == RUN])  # both outcomes, many times
     assert all(r["due"] for r in rows)  # every latest state names its link's asset: nothing stale
+    judged = {c["coin_id"] for c in coins if c["judged"]}
+    assert judged and judged <= {r["coin_id"] for r in at_start_up if r["due"]}  # a changed rule decides them again

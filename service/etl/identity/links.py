@@ -42,14 +42,16 @@ async def store_curated(connection, curated: Curated) -> None:
             await connection.execute(SQL.reset_link_judgements, *(list(column) for column in zip(*coins)))
 
 
-async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
+async def relink(connection, run_id: int | None = None, *, everything: bool = False,
+                 rejudge: bool = False) -> LinkSummary:
     """One link pass over the coins in doubt (sql/confirm_asset_links.sql) among those run `run_id` wrote (None: every
-    coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
+    coin), and every coin their decision touches; `rejudge`: the coins the rule decided before too; `everything`:
+    every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
         # a run's id is new to the planner's statistics, so it expects one row and probes per coin: hash joins
         nested_loops = await connection.fetchval(SQL.set_nested_loops, "off")
-        found = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
+        found = await connection.fetch(SQL.confirm_asset_links, everything, run_id, rejudge)
         await connection.fetchval(SQL.set_nested_loops, nested_loops)
         due_rows = [r for r in found if r["due"]]
         if not due_rows:
@@ -173,8 +175,9 @@ async def _asset_ids(connection, grouping: Grouping, current) -> list[int]:
 
 async def apply_curated_links(pool, settings) -> LinkSummary:
     """At start-up: the curated links file's rules into the database, then a link pass over every coin whose link
-    is in doubt (which also re-links a database the match key linked before this rule existed)."""
+    is in doubt and every coin the rule decided before (a rule improved since re-links them; a database the match key
+    linked before this rule existed is re-linked too)."""
     curated = settings.curated_links()
     async with pool.acquire() as connection:
         await store_curated(connection, curated)
-        return await relink(connection)
+        return await relink(connection, rejudge=True)
