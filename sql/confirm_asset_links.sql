@@ -12,8 +12,8 @@
 -- The contradictions are figures.py's (prices over 1.5x apart within 2 days, maximum supplies over 10x apart, an
 -- earlier observation's all-time high over 3x the later one's), checked here a little wider (1.45x, 9.5x, any
 -- all-time high 2.9x the other's): a symbol that might hold one goes to Python, which decides exactly. Set-based
--- (hash joins): a run writes every coin. (asset_link_confirmed, where passes before issue 20's second round kept a
--- price band per confirmed coin, is no longer read: writing it cost a first run more than this whole check.)
+-- (hash joins): a run writes every coin. (asset_link_confirmed, migration 0010, where an earlier pass kept a price
+-- band per confirmed coin, is no longer read or written: its writes cost a first run more than this whole check.)
 WITH touched AS MATERIALIZED (
     SELECT m.source, m.coin_id, m.asset_id, m.judged_at, l.symbol, l.asset_id <> m.asset_id AS stale,
            m.judged_at IS NOT NULL AND (
