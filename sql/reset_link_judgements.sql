@@ -1,11 +1,5 @@
 -- Makes the coins named by $1 sources and $2 coin ids (parallel arrays) undecided, so the next link pass decides
--- them again: the coins a changed curated links file names (their reason back to the match key's, until then, and
--- any confirmation of theirs dropped).
-WITH unconfirmed AS (
-    DELETE FROM asset_link_confirmed AS k
-    USING unnest($1::text[], $2::text[]) AS c (source, coin_id)
-    WHERE k.source = c.source AND k.coin_id = c.coin_id
-)
+-- them again: the coins a changed curated links file names (their reason back to the match key's, until then).
 UPDATE asset_sources AS m
 SET judged_at = NULL, judged_symbol = NULL, judged_name = NULL, judged_price = NULL, judged_market_cap = NULL,
     linked_by = DEFAULT, link_reason = DEFAULT

@@ -46,9 +46,13 @@ async def test_assets_say_why_each_source_is_in_and_candidates_list_the_ambiguou
     body = await get_json(client, "/assets/BTT")
     # the redenominated BitTorrent of 2022 is not the token of 2019 (nor Blocktrade Token)
     assert sorted(len(a["sources"]) for a in body["assets"]) == [1, 1, 1]
-    body = await get_json(client, "/identity/candidates?symbol=bnb")
-    (pair,) = body["data"]
-    assert (pair["a"]["curate"], pair["b"]["curate"]) == ("coingecko:binancecoin", "coinpaprika:bnb-binance-coin")
+    body = await get_json(client, "/assets/bnb")
+    (asset,) = body["assets"]  # "BNB" / "Binance Coin": the ids keep the former name
+    assert {s["source"] for s in asset["sources"]} == {"coingecko", "coinpaprika"}
+    assert "ids agree (binancecoin / bnb-binance-coin)" in asset["sources"][0]["link_reason"]
+    body = await get_json(client, "/identity/candidates?symbol=uni")
+    (pair,) = body["data"]  # "UNI COIN" is not Uniswap, but a total supply agrees: an operator decides
+    assert (pair["a"]["curate"], pair["b"]["curate"]) == ("coingecko:uniswap", "coinpaprika:uni-uni-coin")
     assert pair["verdict"] == "ambiguous" and "names silent" in pair["reason"]
     everything = await get_json(client, "/identity/candidates?limit=3")
     assert len(everything["data"]) == 3 and everything["next_cursor"]
@@ -64,13 +68,17 @@ async def test_a_curated_link_moves_a_coin_without_touching_history(pool, id_set
     before = tuple(await pool.fetchrow(HISTORY_DIGEST))
     together = await asset_of(pool, "coingecko", "cosmos")
     links = id_settings.asset_links_path
+    usdp = await asset_of(pool, "coingecko", "paxos-standard")
+    assert await asset_of(pool, "coinpaprika", "pax-paxos-standard-token") != usdp  # PAX then, USDP now
     links.write_text("apart coingecko:cosmos coinpaprika:atom-cosmos\n"
-                     "same coingecko:binancecoin coinpaprika:bnb-binance-coin\n")
+                     "same coingecko:paxos-standard coinpaprika:pax-paxos-standard-token\n")
     await apply_curated_links(pool, id_settings)
     assert await asset_of(pool, "coingecko", "cosmos") == together
     assert await asset_of(pool, "coinpaprika", "atom-cosmos") != together
-    assert await asset_of(pool, "coinpaprika", "bnb-binance-coin") == await asset_of(pool, "coingecko", "binancecoin")
-    row = await pool.fetchrow("SELECT linked_by, link_reason FROM asset_sources WHERE coin_id = 'bnb-binance-coin'")
+    assert await asset_of(pool, "coinpaprika", "pax-paxos-standard-token") == \
+        await asset_of(pool, "coingecko", "paxos-standard")
+    row = await pool.fetchrow("SELECT linked_by, link_reason FROM asset_sources "
+                              "WHERE coin_id = 'pax-paxos-standard-token'")
     assert row["linked_by"] == "curated" and f"{links}:2" in row["link_reason"]
     assert tuple(await pool.fetchrow(HISTORY_DIGEST)) == before
     await assert_links_hold(pool)
@@ -107,16 +115,19 @@ async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, 
     await load_csv(pool, tmp_path / "rows.csv", (
         f"BTC,Bitcoin,16950.1,,,,,{when}\n"  # same name, price agrees: linked
         f"ETH,Ethereum,4000,,,,,{when}\n"  # same name, price 3x off at the same moment: kept apart
-        f"BNB,Binance Coin,264.5,,,,,{when}\n"  # another name, only the price to compare: not enough
+        f"DOGE,Doge Two,0.0721,,,,,{when}\n"  # another name, only the price to compare: not enough
         f"ADA,Ouroboros,0.2870,10000000000,,,,{when}\n"  # another name, price and market cap agree
+        f"BNB,Binance Coin,264.5,,,,,{when}\n"  # CoinGecko's id `binancecoin` is this name: linked
     ))
     csv = {c: await asset_of(pool, "csv", c) for c in
-           ("btc-bitcoin", "eth-ethereum", "bnb-binance-coin", "ada-ouroboros")}
-    gecko = {c: await asset_of(pool, "coingecko", c) for c in ("bitcoin", "ethereum", "binancecoin", "cardano")}
+           ("btc-bitcoin", "eth-ethereum", "doge-doge-two", "ada-ouroboros", "bnb-binance-coin")}
+    gecko = {c: await asset_of(pool, "coingecko", c)
+             for c in ("bitcoin", "ethereum", "dogecoin", "cardano", "binancecoin")}
     assert csv["btc-bitcoin"] == gecko["bitcoin"]
     assert csv["eth-ethereum"] != gecko["ethereum"]
-    assert csv["bnb-binance-coin"] != gecko["binancecoin"]
+    assert csv["doge-doge-two"] != gecko["dogecoin"]
     assert csv["ada-ouroboros"] == gecko["cardano"]
+    assert csv["bnb-binance-coin"] == gecko["binancecoin"]
     reasons = {r["coin_id"]: r["link_reason"] for r in await pool.fetch(
         "SELECT coin_id, link_reason FROM asset_sources WHERE source = 'csv'")}
     # linked by its match key with nothing contradicting: confirmed in SQL, nothing written
@@ -125,7 +136,7 @@ async def test_csv_rows_link_on_name_and_price_or_on_price_and_market_cap(pool, 
     assert "price agrees" in reasons["ada-ouroboros"] and "market cap agrees" in reasons["ada-ouroboros"]
     candidates = await pool.fetch("SELECT coin_b, note FROM asset_link_candidates WHERE source_b = 'csv'")
     assert {r["coin_b"]: r["note"] for r in candidates}.items() >= {
-        "eth-ethereum": "figures contradict", "bnb-binance-coin": "not enough agreeing figures"}.items()
+        "eth-ethereum": "figures contradict", "doge-doge-two": "not enough agreeing figures"}.items()
     await assert_links_hold(pool)
 
 
@@ -166,7 +177,8 @@ async def test_runs_after_runs_keep_the_assets_the_rule_makes_as_prices_move(poo
     paprika.tickers = make_paprika_tickers(200, seed=5)
     gecko.coins = twins(paprika.tickers)
     await run(pool, id_settings, "coingecko", "coinpaprika")
-    assert await pool.fetchval("SELECT count(*) FROM asset_link_confirmed") == 400
+    judged = "SELECT count(*) FROM asset_sources WHERE judged_at IS NOT NULL"
+    assert await pool.fetchval(judged) == 0  # all 400 confirmed in SQL: nothing went to Python
 
     def expected():
         coins = [coin_of(normalize_ticker(t)) for t in paprika.tickers]
@@ -179,6 +191,44 @@ async def test_runs_after_runs_keep_the_assets_the_rule_makes_as_prices_move(poo
             for ticker in paprika.tickers[20:25]:
                 ticker["quotes"]["USD"]["price"] *= factor
         await run(pool, id_settings, "coinpaprika")
+        if hours == 1:  # prices moved by up to 3 %: still confirmed in SQL
+            assert await pool.fetchval(judged) == 0
         assert await _partition(pool) == expected(), hours
         assert len(await _partition(pool)) == (205 if factor == 3 else 200), hours  # five split, then back
         await assert_links_hold(pool)
+
+
+async def test_the_sql_check_confirms_names_alike_but_for_case_and_sends_namesakes_of_a_source_to_the_rule(
+        pool, id_settings, paprika):
+    await run(pool, id_settings, "coingecko")
+    usdt = next(t for t in paprika.tickers if t["id"] == "usdt-tether")
+    usdt["name"] = "TETHER"  # CoinGecko's is "Tether": the same name, case aside
+    await run(pool, id_settings, "coinpaprika")
+    query = "SELECT asset_id, link_reason, judged_at FROM asset_sources WHERE coin_id = $1"
+    row = await pool.fetchrow(query, "usdt-tether")
+    assert row["asset_id"] == await asset_of(pool, "coingecko", "tether")
+    assert row["judged_at"] is None and row["link_reason"].startswith("by the match key")  # confirmed in SQL
+    paprika.tickers.append({**usdt, "id": "usdt-tether-2"})  # a namesake of one source, every figure alike
+    await run(pool, id_settings, "coinpaprika")
+    for coin_id in ("tether", "usdt-tether", "usdt-tether-2"):  # three coins, two of one source: the rule decides
+        assert (await pool.fetchrow(query, coin_id))["judged_at"] is not None, coin_id
+    assert await asset_of(pool, "coinpaprika", "usdt-tether") != await asset_of(pool, "coinpaprika", "usdt-tether-2")
+    await assert_links_hold(pool)
+
+
+async def test_links_an_earlier_rule_decided_are_decided_again_at_start_up(pool, id_settings):
+    await run(pool, id_settings, "coingecko", "coinpaprika")
+    bnb = await asset_of(pool, "coingecko", "binancecoin")
+    assert await asset_of(pool, "coinpaprika", "bnb-binance-coin") == bnb
+    # as the rule before source ids left them: "BNB" / "Binance Coin" judged apart, each alone
+    alone = await pool.fetchval("INSERT INTO assets (symbol, name, match_key) VALUES ('BNB', 'BNB', '@old') "
+                                "RETURNING id")
+    for table in ("asset_sources", "quotes_latest"):
+        await pool.execute(f"UPDATE {table} SET asset_id = $1 WHERE coin_id = 'binancecoin'", alone)
+    await pool.execute("UPDATE asset_sources SET link_reason = 'alone: no coin of another source is this asset by "
+                       "the rule' WHERE coin_id IN ('binancecoin', 'bnb-binance-coin')")
+    await apply_curated_links(pool, id_settings)  # start-up
+    assert await asset_of(pool, "coingecko", "binancecoin") == await asset_of(pool, "coinpaprika", "bnb-binance-coin")
+    reason = await pool.fetchval("SELECT link_reason FROM asset_sources WHERE coin_id = 'bnb-binance-coin'")
+    assert "ids agree" in reason
+    await assert_links_hold(pool)

@@ -8,14 +8,13 @@ from service.settings import KNOWN_SOURCES, PROJECT_ROOT
 from tests.identity.recorded import gecko_coins, measure, measure_match_key, paprika_coins, truth
 
 
-def test_no_wrong_link_no_asset_with_two_coins_of_one_source_and_the_recall_documented():
-    result = measure(gecko_coins() + paprika_coins())
+def test_the_rule_alone_links_every_same_symbol_twin_and_nothing_wrong():
+    result = measure(gecko_coins() + paprika_coins())  # no curated file: what an outside check measures
     assert result["wrong"] == [] and result["precision"] == 1.0
     assert result["doubled_assets"] == 0
-    # 47 of the 50 same-symbol twins across three years (README "Assets: one real asset"); the three missed are
-    # listed for curation, below
-    assert result["recall"] >= 0.94, result["missed"]
-    assert {g for g, _ in result["missed"]} <= {"binancecoin", "crypto-com-chain", "matic-network"}
+    # 50 of 50 (README "Assets: one real asset"); BNB, Cronos and Polygon, renamed since 2019, link by their ids
+    assert result["recall"] >= 0.97, result["missed"]
+    assert result["missed"] == []
 
 
 def test_the_issues_named_coins_link_and_their_namesakes_stay_apart():
@@ -32,14 +31,18 @@ def test_the_issues_named_coins_link_and_their_namesakes_stay_apart():
         assert asset_of[f"coingecko:{gecko}"] != asset_of[f"coinpaprika:{paprika}"], gecko
 
 
-def test_the_missed_twins_are_offered_to_operators_with_the_evidence():
+def test_renamed_twins_link_by_ids_and_namesakes_stay_offered_to_operators_with_the_evidence():
     result = measure(gecko_coins() + paprika_coins())
+    grouping = group(gecko_coins() + paprika_coins(), Curated())
+    reason = {m.coin.ref: m.reason for members in grouping.assets for m in members}
+    for gecko, paprika in (("binancecoin", "bnb-binance-coin"), ("crypto-com-chain", "cro-cryptocom-chain"),
+                           ("matic-network", "matic-matic-network")):
+        assert f"ids agree ({gecko} / {paprika})" in reason[f"coingecko:{gecko}"]
     offered = {(c.a.ref, c.b.ref): c for c in result["candidates"]}
-    for gecko, paprika in result["missed"]:
-        pair = (f"coingecko:{gecko}", f"coinpaprika:{paprika}")
-        assert pair in offered, pair
-    bnb = offered[("coingecko:binancecoin", "coinpaprika:bnb-binance-coin")]
-    assert "names silent" in bnb.verdict.reason and "rank agrees" in bnb.verdict.reason
+    uni = offered[("coingecko:uniswap", "coinpaprika:uni-uni-coin")]
+    assert "names silent" in uni.verdict.reason and "total supply agrees" in uni.verdict.reason
+    btt = offered[("coingecko:bittorrent", "coinpaprika:btt-bittorrent")]  # ids agree, the supply does not
+    assert btt.verdict.contradicted and "max supply contradicts" in btt.verdict.reason
 
 
 def test_the_truth_file_covers_the_top_100_exactly():

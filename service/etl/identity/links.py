@@ -1,7 +1,7 @@
 """A link pass, in one transaction serialized with other passes: one query finds the coins in doubt
-(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are); the rule groups those coins,
-with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons and ambiguous pairs
-that changed are written. A pass after a run costs what that run changed."""
+(sql/confirm_asset_links.sql: the match key's links it can confirm are left as they are, nothing written); the rule
+groups those coins, with every coin of their symbols and assets, into assets (clusters.py); the decisions, reasons
+and ambiguous pairs that changed are written. A pass after a run reads the symbols that run wrote."""
 from __future__ import annotations
 
 import logging
@@ -42,17 +42,21 @@ async def store_curated(connection, curated: Curated) -> None:
             await connection.execute(SQL.reset_link_judgements, *(list(column) for column in zip(*coins)))
 
 
-async def relink(connection, run_id: int | None = None, *, everything: bool = False) -> LinkSummary:
+async def relink(connection, run_id: int | None = None, *, everything: bool = False,
+                 rejudge: bool = False) -> LinkSummary:
     """One link pass over the coins in doubt (sql/confirm_asset_links.sql) among those run `run_id` wrote (None: every
-    coin), and every coin their decision touches; `everything`: every coin, judged in Python."""
+    coin), and every coin their decision touches; `rejudge`: the coins the rule decided before too; `everything`:
+    every coin, judged in Python."""
     async with connection.transaction():
         await connection.execute(SQL.lock_asset_links)
         # a run's id is new to the planner's statistics, so it expects one row and probes per coin: hash joins
         nested_loops = await connection.fetchval(SQL.set_nested_loops, "off")
-        due_rows = await connection.fetch(SQL.confirm_asset_links, everything, run_id)
+        found = await connection.fetch(SQL.confirm_asset_links, everything, run_id, rejudge)
         await connection.fetchval(SQL.set_nested_loops, nested_loops)
+        due_rows = [r for r in found if r["due"]]
         if not due_rows:
-            await _follow(connection, run_id, (), False)
+            if found:  # nothing to decide, but latest states that name another asset than their link
+                await _follow(connection, run_id, (), False)
             return LinkSummary(0, 0, 0, 0)
         symbols = {r["symbol"] for r in due_rows}
         due = {(r["source"], r["coin_id"]) for r in due_rows}
@@ -171,8 +175,9 @@ async def _asset_ids(connection, grouping: Grouping, current) -> list[int]:
 
 async def apply_curated_links(pool, settings) -> LinkSummary:
     """At start-up: the curated links file's rules into the database, then a link pass over every coin whose link
-    is in doubt (which also re-links a database the match key linked before this rule existed)."""
+    is in doubt and every coin the rule decided before (a rule improved since re-links them; a database the match key
+    linked before this rule existed is re-linked too)."""
     curated = settings.curated_links()
     async with pool.acquire() as connection:
         await store_curated(connection, curated)
-        return await relink(connection)
+        return await relink(connection, rejudge=True)

@@ -38,6 +38,18 @@ class Name:
         return {"".join(words) for words in self.spellings}
 
 
+@lru_cache(maxsize=1 << 16)
+def spellings(text: str) -> frozenset[str]:
+    """A name's spellings compacted, with and without the words naming a kind of thing: "Binance Coin" is
+    `binancecoin` and `binance` (what a source id made of the name may read)."""
+    lowered = text.lower()
+    out = set(Name.of(text).compact())
+    for part in (_PARENTHESIZED.sub(" ", lowered), *_PARENTHESIZED.findall(lowered)):
+        out.add("".join(_WORD.findall(part)))
+    out.discard("")
+    return frozenset(out)
+
+
 @lru_cache(maxsize=1 << 16)  # names rarely change between runs: each pair is normalized once per process
 def relation(a: str, b: str, symbol: str) -> str:
     """How two names of coins sharing `symbol` relate: EQUAL, RELATED (one contains or extends the other),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.etl.identity import names
+from service.etl.identity import ids, names
 from service.etl.identity.figures import AGREES, BORDERLINE, CONTRADICTS, Figures, Finding, compare
 
 LINK, AMBIGUOUS, APART = "link", "ambiguous", "apart"
@@ -46,11 +46,15 @@ class Verdict:
 
 
 def judge(a: Coin, b: Coin) -> Verdict:
-    """Same symbol assumed. Any contradicting figure keeps them apart, whatever the names say; otherwise the
-    names decide how much agreement the figures must show."""
+    """Same symbol assumed. Any contradicting figure keeps them apart, whatever the names or ids say; otherwise
+    the names decide how much agreement the figures must show, and source ids that agree count as equal names
+    (an id keeps the name the coin was listed under)."""
     relation = names.relation(a.name, b.name, a.symbol)
-    findings = compare(a.figures, b.figures)
     said = f"names {relation} ({a.name!r} / {b.name!r})"
+    if relation != names.EQUAL and ids.agree(a, b):
+        relation = names.EQUAL
+        said += f"; ids agree ({a.coin_id} / {b.coin_id})"
+    findings = compare(a.figures, b.figures)
     contradictions = [f for f in findings if f.verdict == CONTRADICTS]
     agreements = [f for f in findings if f.verdict == AGREES]
     borderline = [f for f in findings if f.verdict == BORDERLINE]
