@@ -66,6 +66,8 @@ def test_two_coins_of_one_source_never_share_an_asset_the_twin_with_compatible_f
     assets = sorted(sorted(m.coin.ref for m in members) for members in grouping.assets)
     assert assets == [["coingecko:pepe-ai", "coinpaprika:pepeai1-pepe-ai"], ["coinpaprika:pepeai2-pepe-ai"]]
     assert [(c.a.ref, c.b.ref) for c in grouping.candidates] == [("coingecko:pepe-ai", "coinpaprika:pepeai2-pepe-ai")]
+    # numbered ids (pepeai1-, pepeai2-) say nothing: the link rests on the names and the price
+    assert all("ids agree" not in m.reason for members in grouping.assets for m in members)
 
 
 def test_two_equally_good_twins_of_one_source_give_one_link_deterministically():

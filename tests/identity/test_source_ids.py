@@ -73,13 +73,3 @@ def test_an_id_may_agree_with_the_other_coins_name_a_csv_coin_is_known_by_its_na
     paprika = coin("coinpaprika", "bnb-binance-coin", "BNB", "Binance Coin", "300")
     assert not ids.agree(plain, paprika)  # the CSV id adds nothing to its name, "BNB"
     assert judge(plain, paprika).decision == AMBIGUOUS  # one agreeing price: an operator decides
-
-
-def test_namesakes_of_one_source_never_share_an_asset_and_numbered_ids_pick_no_one():
-    coins = [coin("coinpaprika", "pepeai1-pepe-ai", "PEPEAI", "Pepe AI", "6.0e-9"),
-             coin("coinpaprika", "pepeai2-pepe-ai", "PEPEAI", "Pepe AI", "1.5e-9"),
-             coin("coingecko", "pepe-ai", "PEPEAI", "Pepe AI", "6.1e-9")]
-    grouping = group(coins, Curated())
-    assets = sorted(sorted(m.coin.ref for m in members) for members in grouping.assets)
-    assert assets == [["coingecko:pepe-ai", "coinpaprika:pepeai1-pepe-ai"], ["coinpaprika:pepeai2-pepe-ai"]]
-    assert all("ids agree" not in m.reason for members in grouping.assets for m in members)
