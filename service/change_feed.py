@@ -163,6 +163,14 @@ class ChangeFeed:
         self.subscribers.discard(subscriber)
         metrics.STREAM_CLIENTS.set(len(self.subscribers))
 
+    def open_streams(self) -> int:
+        """How many streams are open, a client that left no longer counted: its stream ends now rather than at the
+        next heartbeat (a reconnecting client would otherwise find its own old stream holding the last place)."""
+        for subscriber in [s for s in self.subscribers if s.gone]:
+            subscriber.close()
+            self.unsubscribe(subscriber)
+        return len(self.subscribers)
+
     def close_all(self) -> None:
         for subscriber in list(self.subscribers):
             subscriber.close()

@@ -60,7 +60,7 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
     symbol = query["symbol"].strip().upper() if query.get("symbol") else None
     feed = request.app[CHANGE_FEED]
     settings = request.app[SETTINGS]
-    if len(feed.subscribers) >= settings.stream_max_clients:
+    if feed.open_streams() >= settings.stream_max_clients:
         raise ApiError(503, "too many open streams; try again later", headers={"Retry-After": RETRY_AFTER_FULL})
     headers = {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
                "X-Request-ID": request_id_var.get()}

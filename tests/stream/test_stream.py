@@ -124,6 +124,21 @@ async def test_open_streams_are_capped(make_client, settings):
         assert again.status == 200
 
 
+async def test_a_client_that_left_frees_its_place_at_once_not_at_the_next_heartbeat(make_client, settings):
+    client = await make_client(replace(settings, stream_max_clients=1, stream_heartbeat_seconds=600))
+    # as `python -m service` serves (aiohttp's default): a handler is not cancelled when its client leaves (the
+    # test server cancels it, which would end the stream whatever the service did)
+    client.server.runner.server.handler_cancellation = False
+    for _ in range(3):  # an EventSource reconnecting after its connection dropped, three times
+        async with client.get("/stream") as response:
+            assert response.status == 200
+            await opening_id(response)
+        # the connection is closed, the server has not written to it since: only the closed transport tells
+        async with asyncio.timeout(2):
+            while not all(subscriber.gone for subscriber in client.app[CHANGE_FEED].subscribers):
+                await asyncio.sleep(0.01)
+
+
 async def test_an_idle_stream_gets_heartbeat_comments_and_a_departed_client_is_let_go(make_client, settings):
     client = await make_client(replace(settings, stream_heartbeat_seconds=0.2))
     async with client.get("/stream") as response:
