@@ -148,6 +148,7 @@ async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
     from service.etl.identity.links import apply_curated_links
     from service.etl.scheduler import Scheduler
     from service.etl.wiring import enabled_sources
+    from service.cli_outcomes import report
 
     async with db.database_url(settings) as dsn:
         await db.migrate(dsn)
@@ -162,13 +163,8 @@ async def _etl_once(settings: Settings, only: tuple[str, ...] | None) -> int:
                 outcomes = await run
         finally:
             await pool.close()
-    for outcome in outcomes:
-        counts = outcome.counts
-        detail = outcome.error if outcome.error else (
-            f"read={counts.read} inserted={counts.inserted} updated={counts.updated} "
-            f"unchanged={counts.unchanged} rejected={counts.rejected}")
-        print(f"{outcome.source}: {outcome.status} (run {outcome.run_id}): {detail}", file=sys.stderr)
-    return 0 if outcomes and all(o.status == "success" for o in outcomes) else 1
+    return report(outcomes, lambda counts: f"read={counts.read} inserted={counts.inserted} updated={counts.updated} "
+                                           f"unchanged={counts.unchanged} rejected={counts.rejected}")
 
 
 def _stop_on_signals(scheduler, run: asyncio.Future, grace: float) -> None:

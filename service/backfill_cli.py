@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from service import db
+from service.cli_outcomes import report
 from service.etl.backfill import DEFAULT_DAYS, Scope, backfill
 from service.etl.records import Batch, RunCounts
 from service.etl.registry import API_NAMES
@@ -57,13 +58,8 @@ async def backfill_once(settings: Settings, args) -> int:
                 outcomes = await run
         finally:
             await pool.close()
-    for outcome in outcomes:
-        counts = outcome.counts
-        detail = outcome.error if outcome.error else (
-            f"points stored={counts.inserted} already there={counts.unchanged} rejected={counts.rejected} "
-            f"requests={counts.pages}")
-        print(f"{outcome.source}: {outcome.status} (run {outcome.run_id}): {detail}", file=sys.stderr)
-    return 0 if outcomes and all(o.status == "success" for o in outcomes) else 1
+    return report(outcomes, lambda counts: f"points stored={counts.inserted} already there={counts.unchanged} "
+                                           f"rejected={counts.rejected} requests={counts.pages}")
 
 
 def _line(source: str, progress: dict, counts: RunCounts, elapsed: float) -> str:
