@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 from service.api.schemas import LastRun, NoQuery
 from service.sql import SQL
 from service.web.keys import HEALTH_CHECK, POOL, READER, SCHEDULER, SETTINGS
+from service.web import raw
 from service.web.policies import unlimited
 from service.web.responses import body_rest, spliced_response
 
@@ -88,6 +89,8 @@ class Health(Schema):
 @routes.get("/health")
 async def get_health(request: web.Request) -> web.Response:
     status, rest = await request.app[HEALTH_CHECK].get(lambda: _check(request.app))
+    if status == 200 and raw.plain(request):
+        return raw.answer(request, rest, raw.untagged_block)
     return spliced_response(request, rest, status=status)
 
 

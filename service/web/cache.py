@@ -6,7 +6,7 @@ import struct
 import time
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -19,6 +19,7 @@ class Entry:
     etag: str | None
     expires: float
     deflated: bytes | None = None
+    raw_heads: dict[bool, bytes] = field(default_factory=dict)  # by `vary`: service.web.raw.head_block
 
     def gzipped(self, head: bytes) -> bytes:
         """gzip of head + rest: the head as a stored deflate block, then the rest deflated once for all hits."""

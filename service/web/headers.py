@@ -23,7 +23,7 @@ CORS_EXPOSED = "ETag, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
 
-_ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
+ALWAYS = {"Server": SERVICE_NAME, "X-Content-Type-Options": "nosniff"}
 _CORS_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": CORS_EXPOSED}
 
 
@@ -31,7 +31,7 @@ def add_headers(request: web.Request, response: web.StreamResponse | web.HTTPExc
                 policy: Policy | None = None) -> None:
     """The front middleware calls it for every answer the application makes, errors and cache hits included."""
     headers = response.headers
-    headers.update(_ALWAYS)
+    headers.update(ALWAYS)
     if policy is None:
         policy = request.app[POLICIES].of_request(request)
     if policy.page:

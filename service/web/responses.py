@@ -11,6 +11,9 @@ from service.jsonutil import dumps
 from service.logs import request_id_var
 
 REQUEST_START = web.RequestKey("request_start", float)
+# a JSON body this large is gzipped for clients that accept it (and says `Vary: Accept-Encoding`); a smaller one is
+# not worth the CPU
+COMPRESS_MIN_BYTES = 1024
 # a 200 data body without its request_id/api_latency_ms head: what the response cache keeps
 BODY_REST = web.RequestKey("body_rest", bytes)
 

@@ -2,6 +2,7 @@
 lines that say where the service listens and why it stopped, text logs with every field, one `source` key."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import signal
@@ -15,10 +16,17 @@ from tests.api.helpers import coin_rows, load_csv
 from tests.faults.support import free_port, running_service, service_env
 
 
-async def health(client) -> dict:
-    response = await client.get("/health")
-    assert response.status == 200
-    return await response.json()
+async def health(client, after: dict | None = None) -> dict:
+    """/health's answer; given the answer before a change made behind the service's back, the first answer of a
+    check made after it (one check is reused until the change's notification reaches the service)."""
+    for _ in range(200):
+        response = await client.get("/health")
+        assert response.status == 200
+        body = await response.json()
+        if after is None or body["checked_at"] != after["checked_at"]:
+            return body
+        await asyncio.sleep(0.01)
+    raise AssertionError("no new check within 2 s of a change: the notification was lost")
 
 
 async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up(make_client, settings, pool,
@@ -30,15 +38,15 @@ async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up
     # a success from before this process started does not count; a first run in progress is named as such
     await pool.execute("INSERT INTO etl_runs (source, status, started_at, finished_at) "
                        "VALUES ('csv', 'success', '2020-01-01', '2020-01-01')")
-    body = await health(client)
+    body = await health(client, after=body)
     assert body["status"] == "degraded" and body["problems"] == ["csv: no successful run since this process started"]
     running = await pool.fetchval("INSERT INTO etl_runs (source, status) VALUES ('csv', 'running') RETURNING id")
-    body = await health(client)
+    body = await health(client, after=body)
     assert body["problems"] == ["csv: no successful run since this process started (its first run is in progress)"]
     assert body["sources"][0]["newest_observation_at"] is None
     await pool.execute("UPDATE etl_runs SET status = 'failed', finished_at = now() WHERE id = $1", running)
     await load_csv(pool, tmp_path / "a.csv", coin_rows(2))
-    body = await health(client)
+    body = await health(client, after=body)
     assert body["status"] == "healthy" and body["problems"] == [], body
     last_run = body["sources"][0]["last_run"]
     assert last_run["rows_unchanged"] == 0 and last_run["duration_seconds"] >= 0
@@ -50,8 +58,9 @@ async def test_stale_means_the_newest_observation_is_old_however_recent_the_run(
     client = await make_client(dataclasses.replace(settings, etl_sources=("csv",), stale_after_seconds=3600))
     now = datetime.now(timezone.utc)
     old = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await load_csv(pool, tmp_path / "a.csv", f"OLD,Old coin,1.5,1000,10,0.5,1,{old}\n")
     body = await health(client)
+    await load_csv(pool, tmp_path / "a.csv", f"OLD,Old coin,1.5,1000,10,0.5,1,{old}\n")
+    body = await health(client, after=body)
     (csv,) = body["sources"]
     assert csv["last_run"]["status"] == "success" and csv["last_success_at"] == body["last_success_at"]
     assert csv["stale"] is True and 3 * 86400 - 60 < csv["observation_age_seconds"] < 3 * 86400 + 60
@@ -60,7 +69,7 @@ async def test_stale_means_the_newest_observation_is_old_however_recent_the_run(
     assert body["problems"] == ["csv: stale: newest observation is 3.0 days old (stale after 60 min)"]
     fresh = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     await load_csv(pool, tmp_path / "b.csv", f"NEW,New coin,2.5,1000,10,0.5,1,{fresh}\n")
-    body = await health(client)
+    body = await health(client, after=body)
     assert body["sources"][0]["stale"] is False and body["status"] == "healthy", body
     assert body["newest_observation_at"] == fresh and body["stale_after_seconds"] == 3600
 
