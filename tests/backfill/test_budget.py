@@ -25,8 +25,10 @@ async def test_the_request_rate_stays_within_the_budget_over_any_window(pool, bf
     rate = per_minute / 60
     for i, first in enumerate(times):
         for j in range(i, len(times)):
-            # requests i..j fall in a window of (times[j] - first) seconds
-            assert j - i + 1 <= burst + rate * (times[j] - first) + 0.5, (i, j)
+            # requests i..j fall in a window of (times[j] - first) seconds. The fake records arrivals: a request
+            # held up on its way (the loop busy elsewhere) arrives close behind the next, so one request of slack
+            # for delivery (CI on two busy cores saw it); the span check below holds the rate itself
+            assert j - i + 1 <= burst + rate * (times[j] - first) + 1.5, (i, j)
     assert times[-1] - times[0] >= (len(times) - burst) / rate - 0.05
 
 
