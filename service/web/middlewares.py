@@ -112,7 +112,7 @@ def _limited(request: web.Request, policy: Policy) -> web.Response | None:
     return None
 
 
-def _hit(request: web.Request, policy: Policy) -> web.Response | None:
+def _hit(request: web.Request, policy: Policy) -> web.StreamResponse | None:
     """The answer from memory, when this very URL was validated before (so validation accepted it) and its
     validated query (its canonical key) got a 200 in this data generation; a 304 when If-None-Match names it.
     The fast path of most requests: no coroutine, nothing the handler would read is set up."""
