@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from service import metrics
 from service.app import create_app  # noqa: F401  (before service.web.keys, which the app imports in order)
 from service.web.keys import READER
 from tests.api.helpers import coin_rows, load_csv
 from tests.conftest import replace
-from tests.scale.conftest import database_name, eventually, standby  # noqa: F401  (the fixture)
+from tests.scale.conftest import database_name, eventually, reads_by, replayed, standby  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow  # makes a standby (pg_basebackup)
 EXPORT = "/export/history?from=2026-01-01&to=2026-01-02&format=ndjson"
-
-
-def _reads(server: str) -> float:
-    return metrics.DB_READS.labels(server)._value.get()
 
 
 async def test_the_export_reads_a_current_standby_and_the_primary_otherwise(
@@ -28,14 +23,10 @@ async def test_the_export_reads_a_current_standby_and_the_primary_otherwise(
     reader = client.app[READER]
     replica = reader.replicas[0]
 
-    def caught_up() -> bool:
-        return replica.state == "up" and reader.required_lsn is not None \
-            and (replica.replay_lsn or 0) >= reader.required_lsn
-
-    await eventually(caught_up)
-    on_standby = _reads(replica.name)
+    await eventually(lambda: replayed(reader))
+    on_standby = reads_by(replica.name)
     from_standby = await (await client.get(EXPORT)).text()
-    assert _reads(replica.name) > on_standby
+    assert reads_by(replica.name) > on_standby
     assert len(from_standby.splitlines()) == 12
 
     paused = await asyncpg.connect(url)
@@ -44,9 +35,9 @@ async def test_the_export_reads_a_current_standby_and_the_primary_otherwise(
         await eventually(lambda: paused.fetchval("SELECT pg_is_wal_replay_paused()"))
         await load_csv(pool, tmp_path / "b.csv", coin_rows(3, hour=5))
         await eventually(lambda: (reader.required_lsn or 0) > (replica.replay_lsn or 0))
-        on_primary, on_standby = _reads("primary"), _reads(replica.name)
+        on_primary, on_standby = reads_by("primary"), reads_by(replica.name)
         from_primary = await (await client.get(EXPORT)).text()
-        assert _reads("primary") > on_primary and _reads(replica.name) == on_standby
+        assert reads_by("primary") > on_primary and reads_by(replica.name) == on_standby
     finally:
         await paused.execute("SELECT pg_wal_replay_resume()")
         await paused.close()

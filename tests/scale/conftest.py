@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from service import metrics
+
 from tests.scale.standby import Standby, find_bin_dir, server_major
 
 
@@ -25,6 +27,18 @@ async def standby(pg_admin_url, database_url):
         yield server
     finally:
         await asyncio.to_thread(server.close)
+
+
+def reads_by(server: str) -> float:
+    """API reads the server ("primary" or a standby's name) has answered so far (db_reads_total)."""
+    return metrics.DB_READS.labels(server)._value.get()
+
+
+def replayed(reader) -> bool:
+    """Whether the read router's one standby is up and has replayed everything reads must see."""
+    replica = reader.replicas[0]
+    return replica.state == "up" and reader.required_lsn is not None \
+        and (replica.replay_lsn or 0) >= reader.required_lsn
 
 
 def database_name(dsn: str) -> str:

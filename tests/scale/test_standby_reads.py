@@ -13,15 +13,11 @@ from service.replicas import label
 from service.web.keys import READER, SNAPSHOTS
 from tests.api.helpers import coin_rows, load_csv
 from tests.conftest import replace
-from tests.scale.conftest import database_name, eventually
+from tests.scale.conftest import database_name, eventually, reads_by
 
 pytestmark = pytest.mark.slow  # each makes a standby (pg_basebackup) and starts the app
 QUERIES = ["/data?limit=500", "/data?limit=7&sort=-market_cap_usd", "/history?symbol=C1&limit=1000",
            "/history?symbol=C2&limit=3", "/assets/C3", "/candles?symbol=C1&interval=1h"]
-
-
-def _reads(server: str) -> float:
-    return metrics.DB_READS.labels(server)._value.get()
 
 
 def _fallbacks(server: str, reason: str) -> float:
@@ -59,12 +55,12 @@ async def test_the_api_reads_from_the_standby_and_answers_as_the_primary_would(
     await _load(pool, tmp_path, "a.csv", range(0, 6), "1.5")
     primary_only = await make_client(settings)
     client, name, url = await _with_standby(make_client, settings, standby)
-    before = _reads(name)
+    before = reads_by(name)
 
     expected = await _answers(primary_only)
     assert all(status == 200 and data for status, data in expected.values()), expected
     assert await _answers(client) == expected
-    assert _reads(name) - before >= 4  # the snapshot of /data, both /history pages, /assets, /candles
+    assert reads_by(name) - before >= 4  # the snapshot of /data, both /history pages, /assets, /candles
     connection = await asyncpg.connect(url)
     try:
         held = await connection.fetchval(
@@ -104,11 +100,11 @@ async def test_a_standby_stopped_mid_traffic_changes_nothing_a_client_sees(
 
     workers = [asyncio.create_task(traffic(i)) for i in range(4)]
     try:
-        await eventually(lambda: _reads(name) > 20)
+        await eventually(lambda: reads_by(name) > 20)
         await asyncio.to_thread(standby.stop, "immediate")
         await eventually(lambda: client.app[READER].replicas[0].state == "down")
-        served_by_primary = _reads("primary")
-        await eventually(lambda: _reads("primary") > served_by_primary + 20)
+        served_by_primary = reads_by("primary")
+        await eventually(lambda: reads_by("primary") > served_by_primary + 20)
     finally:
         stop.set()
         await asyncio.gather(*workers)
@@ -124,10 +120,10 @@ async def test_a_standby_stopped_mid_traffic_changes_nothing_a_client_sees(
     # back again: it is retried and serves reads once more
     await asyncio.to_thread(standby.start)
     await eventually(lambda: client.app[READER].replicas[0].state == "up", timeout=30)
-    before = _reads(name)
+    before = reads_by(name)
     client.app[SNAPSHOTS].invalidate()
     assert await _answers(client) == expected
-    assert _reads(name) > before
+    assert reads_by(name) > before
 
 
 async def test_a_lagging_standby_is_never_read_for_newer_data(standby, make_client, settings, pool, tmp_path):
@@ -153,10 +149,10 @@ async def test_a_lagging_standby_is_never_read_for_newer_data(standby, make_clie
         await paused.execute("SELECT pg_wal_replay_resume()")
         reader = client.app[READER]
         await eventually(lambda: (reader.replicas[0].replay_lsn or 0) >= reader.required_lsn)
-        reads = _reads(name)
+        reads = reads_by(name)
         client.app[SNAPSHOTS].invalidate()
         assert await _answers(client) == new
-        assert _reads(name) > reads
+        assert reads_by(name) > reads
     finally:
         with contextlib.suppress(Exception):
             await paused.execute("SELECT pg_wal_replay_resume()")
@@ -183,11 +179,11 @@ async def test_a_promoted_standby_is_never_read(standby, make_client, settings, 
         await promoted.close()
     replica = client.app[READER].replicas[0]
     await eventually(lambda: replica.state == "not_standby", message=replica.describe)
-    reads = _reads(name)
+    reads = reads_by(name)
     client.app[SNAPSHOTS].invalidate()
     answers = await _answers(client)
     assert answers == await _answers(await make_client(settings))
-    assert _reads(name) == reads
+    assert reads_by(name) == reads
     body = await (await client.get("/health")).json()
     assert body["status"] == "degraded" and body["replicas"][0]["state"] == "not_standby"
 
@@ -206,6 +202,6 @@ async def test_without_a_known_position_every_read_goes_to_the_primary(pool):
 
     router = ReadRouter(pool)
     router.replicas = [Replica("never-used", "postgresql://x@127.0.0.1:9/x", pool=pool, state="up")]
-    primary = _reads("primary")
+    primary = reads_by("primary")
     assert [tuple(r) for r in await router.fetch("SELECT 1 AS one")] == [(1,)]
-    assert _reads("primary") == primary + 1 and _reads("never-used") == 0
+    assert reads_by("primary") == primary + 1 and reads_by("never-used") == 0

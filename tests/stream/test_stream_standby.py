@@ -6,19 +6,14 @@ import asyncpg
 import orjson
 import pytest
 
-from service import metrics
 from service.app import create_app  # noqa: F401  (before service.web.keys, which the app imports in order)
 from service.web.keys import READER
 from tests.api.helpers import coin_rows, load_csv
 from tests.conftest import replace
-from tests.scale.conftest import database_name, eventually, standby  # noqa: F401  (the fixture)
+from tests.scale.conftest import database_name, eventually, reads_by, replayed, standby  # noqa: F401  (the fixture)
 from tests.stream.sse import next_event, opening_id
 
 pytestmark = pytest.mark.slow  # makes a standby (pg_basebackup)
-
-
-def _reads(server: str) -> float:
-    return metrics.DB_READS.labels(server)._value.get()
 
 
 async def test_changes_come_from_the_primary_until_the_standby_has_them_then_from_the_standby(
@@ -29,28 +24,24 @@ async def test_changes_come_from_the_primary_until_the_standby_has_them_then_fro
     reader = client.app[READER]
     replica = reader.replicas[0]
 
-    def caught_up() -> bool:
-        return replica.state == "up" and reader.required_lsn is not None \
-            and (replica.replay_lsn or 0) >= reader.required_lsn
-
-    await eventually(caught_up)
+    await eventually(lambda: replayed(reader))
     paused = await asyncpg.connect(url)
     try:
         async with client.get("/stream") as live:
             before = await opening_id(live)
             await paused.execute("SELECT pg_wal_replay_pause()")
             await eventually(lambda: paused.fetchval("SELECT pg_is_wal_replay_paused()"))
-            on_standby, on_primary = _reads(replica.name), _reads("primary")
+            on_standby, on_primary = reads_by(replica.name), reads_by("primary")
             await load_csv(pool, tmp_path / "a.csv", coin_rows(2, hour=1, price="2"))
             first = [await next_event(live) for _ in range(2)]
-            assert _reads("primary") > on_primary and _reads(replica.name) == on_standby, \
+            assert reads_by("primary") > on_primary and reads_by(replica.name) == on_standby, \
                 "the standby has not replayed the changes: only the primary may answer"
         await paused.execute("SELECT pg_wal_replay_resume()")
-        await eventually(caught_up)
-        on_standby = _reads(replica.name)
+        await eventually(lambda: replayed(reader))
+        on_standby = reads_by(replica.name)
         async with client.get("/stream", headers={"Last-Event-ID": before}) as resumed:
             again = [await next_event(resumed) for _ in range(2)]
-        assert _reads(replica.name) > on_standby, "the replayed standby did not answer the resume"
+        assert reads_by(replica.name) > on_standby, "the replayed standby did not answer the resume"
     finally:
         await paused.execute("SELECT pg_wal_replay_resume()")
         await paused.close()
