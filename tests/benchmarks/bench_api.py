@@ -145,16 +145,6 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def load_database(dsn: str, workdir: Path) -> Path:
     path = common.csv_file(SYMBOLS * HOURS, symbols=SYMBOLS)
     run = common.run_measured([common.PYTHON, "-m", "service", "etl", "--source", "csv"],
@@ -260,11 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                         _profile(pids[name], base + path_qs, args, generate, Path(args.profile), f"{name} {path_qs}")
         finally:
             for process, _ in services.values():
-                stop(process)
+                common.stop(process)
             for log in logs:
                 log.close()
             if static is not None:
-                stop(static)
+                common.stop(static)
         for name, (process, _) in services.items():
             if process.returncode not in (0, -signal.SIGTERM):
                 print(f"  {name} exited {process.returncode}; its log: {workdir / (name + '.log')}",

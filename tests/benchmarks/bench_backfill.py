@@ -154,7 +154,8 @@ async def time_gaps(url: str, coins: int, requests: int, t0: datetime) -> tuple[
 
 def measure_gaps(args, admin_url: str) -> list[Row]:
     import bench_scale
-    from bench_api import stop, wait_until_up
+    from bench_api import wait_until_up
+    from common import stop
 
     table = []
     with common.fresh_database(admin_url, "bench_gaps") as dsn, \

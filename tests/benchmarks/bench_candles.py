@@ -126,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  repeat {i + 1}: " + ", ".join(f"{n} {r[-1]['rps']:,.0f} req/s" for n, r in results.items()),
                       file=sys.stderr)
         finally:
-            bench_api.stop(service)
+            common.stop(service)
             log.close()
             if static is not None:
-                bench_api.stop(static)
+                common.stop(static)
 
     def med(name: str, key: str) -> float:
         return common.median([r[key] for r in results[name]])

@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -125,11 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             gzipped, gzip_size, _ = export(port, query, {"Accept-Encoding": "gzip"})
             peak = memory_mb(service.pid, "VmHWM")
         finally:
-            service.send_signal(signal.SIGTERM)
-            try:
-                service.wait(15)
-            except subprocess.TimeoutExpired:
-                service.kill()
+            common.stop(service)
             log.close()
     ratio = common.median(exports) / common.median(references)
     rows = [

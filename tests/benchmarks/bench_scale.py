@@ -28,9 +28,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import common
-from common import Row
+from common import Row, stop
 
-from bench_api import stop, wait_until_up
+from bench_api import wait_until_up
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)  # the newest hour of the generated history
 LUA = """

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -264,11 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.3)
             rows, ok = asyncio.run(measure(base, dsn, service.pid, args))
         finally:
-            service.send_signal(signal.SIGTERM)
-            try:
-                service.wait(15)
-            except subprocess.TimeoutExpired:
-                service.kill()
+            common.stop(service)
             log.close()
     print(f"machine: {common.machine()}")
     common.print_table(f"GET /stream: {args.streams} streams, {args.changes} changes "

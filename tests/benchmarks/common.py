@@ -5,6 +5,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -180,6 +181,17 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
     env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", LOG_FORMAT="text", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as an operator stops the service; killed after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
