@@ -1,6 +1,7 @@
 """Loading test data through the real pipeline: small CSV files run by the CSV source."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from service.etl.pipeline import RunOutcome, run_source
@@ -20,3 +21,17 @@ async def load_csv(pool, path: Path, body: str) -> RunOutcome:
     outcome = await run_source(pool, CsvSource(path))
     assert outcome.status == "success", outcome.error
     return outcome
+
+
+async def health(client, after: dict | None = None) -> dict:
+    """/health's answer; given the answer before a change made behind the service's back, the first answer of a
+    check made after it (one check is reused until the change's notification reaches the service)."""
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        response = await client.get("/health")
+        assert response.status == 200
+        body = await response.json()
+        if after is None or body["checked_at"] != after["checked_at"]:
+            return body
+        assert asyncio.get_running_loop().time() < deadline, "no new check within 5 s of a change"
+        await asyncio.sleep(0.01)

@@ -2,7 +2,6 @@
 lines that say where the service listens and why it stopped, text logs with every field, one `source` key."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import signal
@@ -12,21 +11,8 @@ import pytest
 
 from service import logs
 from service.etl import scheduler
-from tests.api.helpers import coin_rows, load_csv
+from tests.api.helpers import coin_rows, health, load_csv
 from tests.faults.support import free_port, running_service, service_env
-
-
-async def health(client, after: dict | None = None) -> dict:
-    """/health's answer; given the answer before a change made behind the service's back, the first answer of a
-    check made after it (one check is reused until the change's notification reaches the service)."""
-    for _ in range(200):
-        response = await client.get("/health")
-        assert response.status == 200
-        body = await response.json()
-        if after is None or body["checked_at"] != after["checked_at"]:
-            return body
-        await asyncio.sleep(0.01)
-    raise AssertionError("no new check within 2 s of a change: the notification was lost")
 
 
 async def test_health_is_degraded_until_each_source_has_succeeded_since_start_up(make_client, settings, pool,
