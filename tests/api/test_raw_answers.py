@@ -45,16 +45,9 @@ def get(path: str, *extra: str, version: str = "1.1") -> str:
 
 async def test_a_raw_answer_says_what_aiohttp_says_and_keeps_the_connection(client, pool, tmp_path):
     await load_csv(pool, tmp_path / "a.csv", coin_rows(3))
-    cache = client.server.app[RESPONSE_CACHE]
     # above and below 1 KB (Vary), cached with an ETag, and /health's reused check without one
     for path in ("/data?limit=2", "/data?limit=1", "/history?symbol=C0&limit=2", "/health"):
-        # Origin: a request a raw answer does not serve, so aiohttp writes it; its CORS headers aside, the same
-        (status, reference, body), = await exchange(client, [get(path, "Origin: https://example.org")], count=1)
-        reference = {k: v for k, v in reference.items() if not k.startswith("access-control-")}
-        hits = cache.hits
-        answers = await exchange(client, [get(path)] * 3, count=3)  # one connection, kept open
-        if path != "/health":
-            assert cache.hits == hits + 3
+        (status, reference, body), answers = await unchanged_round(client, path)
         for hit_status, headers, hit_body in answers:
             assert hit_status == status == "HTTP/1.1 200 OK", path
             assert {k: v for k, v in headers.items() if k not in PER_REQUEST} == \
@@ -62,6 +55,23 @@ async def test_a_raw_answer_says_what_aiohttp_says_and_keeps_the_connection(clie
             assert PER_REQUEST <= headers.keys()
             assert after_head(hit_body) == after_head(body)
             assert orjson.loads(hit_body)["request_id"] == headers["x-request-id"]
+
+
+async def unchanged_round(client, path: str):
+    """aiohttp's answer to `path` (asked with Origin, which a raw answer does not serve; its CORS headers left out)
+    and three plain answers on one kept-open connection, all from one stored answer: a round that a change
+    underneath (the load's notification arriving late, /health's check aging past its second on a slow machine)
+    split is asked again."""
+    cache = client.server.app[RESPONSE_CACHE]
+    for _ in range(20):
+        hits = cache.hits
+        (reference, ) = await exchange(client, [get(path, "Origin: https://example.org")], count=1)
+        answers = await exchange(client, [get(path)] * 3, count=3)
+        one_answer = len({after_head(body) for _, _, body in (reference, *answers)}) == 1
+        if one_answer and (path == "/health" or cache.hits == hits + 4):
+            status, headers, body = reference
+            return (status, {k: v for k, v in headers.items() if not k.startswith("access-control-")}, body), answers
+    raise AssertionError(f"{path}: no round of four requests was answered from one stored answer")
 
 
 async def test_requests_asking_for_more_than_a_raw_hit_says_get_aiohttps_answer(client, pool, tmp_path):

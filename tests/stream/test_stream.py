@@ -134,7 +134,7 @@ async def test_a_client_that_left_frees_its_place_at_once_not_at_the_next_heartb
             assert response.status == 200
             await opening_id(response)
         # the connection is closed, the server has not written to it since: only the closed transport tells
-        async with asyncio.timeout(2):
+        async with asyncio.timeout(5):
             while not all(subscriber.gone for subscriber in client.app[CHANGE_FEED].subscribers):
                 await asyncio.sleep(0.01)
 
